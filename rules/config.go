@@ -1,0 +1,203 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is one codebridge configuration file (shared/DESIGN.md §4).
+type Config struct {
+	// Path is the file it was loaded from, for error messages and reloads.
+	Path      string                    `yaml:"-"`
+	Server    ServerConfig              `yaml:"server"`
+	NATS      NATSConfig                `yaml:"nats"`
+	Engine    EngineConfig              `yaml:"engine"`
+	Sources   SourcesConfig             `yaml:"sources"`
+	Functions map[string]FunctionConfig `yaml:"functions"`
+	Rules     []RuleSpec                `yaml:"rules"`
+	// Pipelines is kept as YAML for the pipeline feature to decode.
+	Pipelines yaml.Node `yaml:"pipelines"`
+
+	// secrets are the values ${VAR} expanded to, for masking.
+	secrets []string
+	// set is the compiled rule set.
+	set *Set
+}
+
+// Secrets returns the values that ${VAR} references expanded to, so that
+// anything writing logs or events can mask them.
+func (c *Config) Secrets() []string { return c.secrets }
+
+// RuleSet returns the compiled rules.
+func (c *Config) RuleSet() *Set { return c.set }
+
+// ServerConfig is the server block.
+type ServerConfig struct {
+	HTTP    string `yaml:"http"`    // default 127.0.0.1:8080
+	DataDir string `yaml:"dataDir"` // default ./.codebridge
+	// MaxEventBytes caps one ingested event (default 256 KiB, like EventBridge).
+	MaxEventBytes int64 `yaml:"maxEventBytes"`
+}
+
+// NATSConfig is the nats block.
+type NATSConfig struct {
+	// URL of an existing cluster; empty runs the embedded server.
+	URL string `yaml:"url"`
+	// Listen is the embedded server's client address; nil means the default
+	// 127.0.0.1:4222 and "" means in-process only.
+	Listen   *string `yaml:"listen"`
+	Replicas int     `yaml:"replicas"` // default 1
+	// Credentials file for an external cluster.
+	Credentials string `yaml:"credentials"`
+}
+
+// EngineConfig tunes the router and invoker.
+type EngineConfig struct {
+	// HopLimit dead-letters events caused by a chain of more invocations
+	// (default 16).
+	HopLimit int `yaml:"hopLimit"`
+	// EventMaxAge is how long CB_EVENTS keeps events (default 7 days).
+	EventMaxAge Duration `yaml:"eventMaxAge"`
+	// DuplicateWindow is CB_EVENTS' deduplication window (default 2m).
+	DuplicateWindow Duration `yaml:"duplicateWindow"`
+	// Retry is the default retry policy of every rule target.
+	Retry RetryPolicy `yaml:"retry"`
+	// MaxCost is the static CEL cost budget per expression (default 1,000,000)
+	// and the runtime limit per evaluation.
+	MaxCost uint64 `yaml:"maxCost"`
+}
+
+// SourcesConfig is the sources block; the event-source features read it.
+type SourcesConfig struct {
+	GitHub *WebhookSource `yaml:"github"`
+	Gitea  *WebhookSource `yaml:"gitea"`
+	GitLab *WebhookSource `yaml:"gitlab"`
+	Poll   []PollSource   `yaml:"poll"`
+}
+
+// WebhookSource holds a webhook's secrets; more than one allows rotation.
+type WebhookSource struct {
+	Secret  string   `yaml:"secret"`
+	Secrets []string `yaml:"secrets"`
+}
+
+// PollSource is one repository watched with git ls-remote.
+type PollSource struct {
+	Repository string   `yaml:"repository"`
+	Interval   Duration `yaml:"interval"`
+	Branches   []string `yaml:"branches"`
+	Tags       []string `yaml:"tags"`
+}
+
+// FunctionConfig is one named function instance. Type and Concurrency belong
+// to the engine; the rest of the block belongs to the function type and is
+// decoded by its factory through Decode.
+type FunctionConfig struct {
+	Type string `yaml:"type"`
+	// Concurrency is how many invocations run at once across the cluster
+	// (JetStream MaxAckPending; default 4).
+	Concurrency int `yaml:"concurrency"`
+	// Timeout bounds one invocation (default 5m); the function sees it as its
+	// context deadline.
+	Timeout Duration `yaml:"timeout"`
+
+	// node is the block without type/concurrency, with ${VAR} expanded.
+	node *yaml.Node
+	// at is "file:line:col" of the block, for errors.
+	at string
+}
+
+// Decode fills v (a function type's config struct) from the block, refusing
+// unknown fields; errors name file, line and column.
+func (f FunctionConfig) Decode(v any) error {
+	if f.node == nil {
+		return nil
+	}
+	if err := decodeStrict(f.node, v); err != nil {
+		return fmt.Errorf("%s: %w", f.at, err)
+	}
+	return nil
+}
+
+// RuleSpec is one rule as written in the file.
+type RuleSpec struct {
+	Name        string       `yaml:"name"`
+	Description string       `yaml:"description"`
+	Match       string       `yaml:"match"`
+	Schedule    string       `yaml:"schedule"`
+	Disabled    bool         `yaml:"disabled"`
+	Targets     []TargetSpec `yaml:"targets"`
+	Retry       *RetryPolicy `yaml:"retry"`
+
+	// Pos is where the rule starts in the file.
+	Pos Position `yaml:"-"`
+}
+
+// TargetSpec is one function a rule sends matching events to.
+type TargetSpec struct {
+	Function string `yaml:"function"`
+	// Input is an optional CEL expression whose value is the function's input.
+	Input string       `yaml:"input"`
+	Retry *RetryPolicy `yaml:"retry"`
+}
+
+// RetryPolicy bounds the retries of one target.
+type RetryPolicy struct {
+	MaxAttempts int      `yaml:"maxAttempts"` // default 185
+	MaxAge      Duration `yaml:"maxAge"`      // default 24h
+	BaseDelay   Duration `yaml:"baseDelay"`   // default 1s
+	MaxDelay    Duration `yaml:"maxDelay"`    // default 5m
+}
+
+// Position is a place in a file.
+type Position struct {
+	File   string
+	Line   int
+	Column int
+}
+
+func (p Position) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column) }
+
+// Duration is a time.Duration that reads "30s", "5m", "24h" (and "7d").
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// UnmarshalYAML reads a Go duration string, with "d" for days.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// ParseDuration is time.ParseDuration with whole days ("7d").
+func ParseDuration(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		var days int
+		if _, err := fmt.Sscanf(n, "%d", &days); err == nil && fmt.Sprint(days) == n {
+			return time.Duration(days) * 24 * time.Hour, nil
+		}
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (use 30s, 5m, 24h or 7d)", s)
+	}
+	return v, nil
+}
+
+func decodeStrict(n *yaml.Node, v any) error {
+	// Placeholder: the rules owner replaces this with a strict decoder that
+	// refuses unknown fields and reports line and column.
+	return n.Decode(v)
+}
