@@ -10,6 +10,7 @@ package functions
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 
 	"github.com/codebridge/codebridge/events"
 )
@@ -58,4 +59,30 @@ type Result struct {
 	// Events are published to the event stream after the invocation; the
 	// invoker stamps them with the cause, the hop count and the context.
 	Events []events.Event
+}
+
+// Starter is implemented by a function that runs background work for as long
+// as the engine runs (reapers, caches). The engine calls Start once after
+// construction; Start returns when its background work is set going.
+type Starter interface {
+	Start(ctx context.Context) error
+}
+
+// Closer is implemented by a function that holds resources; the engine calls
+// Close after in-flight invocations have drained.
+type Closer interface {
+	Close() error
+}
+
+// HTTPProvider is implemented by a function type that serves HTTP routes of
+// its own (build logs, badges). The engine mounts them on its HTTP server.
+type HTTPProvider interface {
+	HTTPRoutes() []Route
+}
+
+// Route is one HTTP route: a net/http ServeMux pattern such as
+// "GET /api/builds/{id}" and its handler.
+type Route struct {
+	Pattern string
+	Handler http.Handler
 }
