@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// cli runs one command line in-process.
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("..", "..", "testdata", "cli", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("golden file: %v (run go test -update once)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from golden:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestRulesTestGolden(t *testing.T) {
+	code, out, errOut := cli(t, "rules", "test", "--config", "../../testdata/demo/codebridge.yaml", "--event", "../../testdata/demo/events/push-main.json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "rules-test-push-main.json", out)
+}
+
+func TestRulesValidate(t *testing.T) {
+	code, out, _ := cli(t, "rules", "validate", "../../testdata/demo/codebridge.yaml")
+	if code != exitOK || !strings.Contains(out, "ok (2 rules, 2 functions)") {
+		t.Errorf("demo config: exit %d, %q", code, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	writeFile(t, bad, `functions:
+  f: { type: exec, command: [ "true" ] }
+rules:
+  - name: broken
+    match: event.type == "x" &&
+    targets: [ { function: f } ]
+`)
+	code, _, errOut := cli(t, "rules", "validate", bad)
+	if code != exitFailure || !strings.Contains(errOut, "bad.yaml:5:") || !strings.Contains(errOut, `"broken"`) {
+		t.Errorf("bad config: exit %d, stderr %q; want exit 1 naming file:line and the rule", code, errOut)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+	}{
+		{[]string{"no-such-command"}, exitUsage},
+		{[]string{"serve", "--no-such-flag"}, exitUsage},
+		{[]string{"rules", "validate"}, exitUsage},
+		{[]string{"rules", "test", "--config", "x"}, exitUsage},
+		{[]string{"publish", "--type", "com.example.x"}, exitUsage},
+		{[]string{"dlq", "show", "abc"}, exitUsage},
+		{[]string{"serve", "--config", "/does/not/exist.yaml"}, exitFailure},
+		{[]string{"publish", "--type", "com.example.x", "--source", "/s", "--server", "http://127.0.0.1:1"}, exitFailure},
+		{[]string{"--help"}, exitOK},
+	}
+	for _, c := range cases {
+		if code, _, errOut := cli(t, c.args...); code != c.code {
+			t.Errorf("%v: exit %d, want %d (%s)", c.args, code, c.code, errOut)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// bus is the engine's NATS connection, and the embedded server when there is
+// no external one.
+type bus struct {
+	srv    *server.Server // nil with an external cluster
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	closed chan struct{} // closed when nc is closed
+}
+
+// busOptions say where NATS is.
+type busOptions struct {
+	url         string // external cluster; "" = embedded
+	credentials string
+	listen      string // embedded client address; "" = in-process only
+	storeDir    string
+	name        string
+}
+
+// openBus starts the embedded server or connects to the external one.
+func openBus(o busOptions) (*bus, error) {
+	b := &bus{closed: make(chan struct{})}
+	opts := []nats.Option{
+		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
+		nats.Name(o.name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+	}
+	url := o.url
+	if url == "" {
+		srv, err := startEmbedded(o.listen, o.storeDir)
+		if err != nil {
+			return nil, err
+		}
+		b.srv = srv
+		opts = append(opts, nats.InProcessServer(srv))
+	} else if o.credentials != "" {
+		opts = append(opts, nats.UserCredentials(o.credentials))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		b.close()
+		return nil, fmt.Errorf("engine: connect to NATS: %w", redactURLErr(err, url))
+	}
+	b.nc = nc
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		b.close()
+		return nil, fmt.Errorf("engine: JetStream: %w", err)
+	}
+	b.js = js
+	return b, nil
+}
+
+// startEmbedded runs a single-node nats-server with JetStream on the file
+// store under storeDir.
+func startEmbedded(listen, storeDir string) (*server.Server, error) {
+	opts := &server.Options{
+		ServerName: "codebridge",
+		JetStream:  true,
+		StoreDir:   filepath.Clean(storeDir),
+		NoSigs:     true,
+		NoLog:      true,
+	}
+	if listen == "" {
+		opts.DontListen = true
+	} else {
+		host, port, err := net.SplitHostPort(listen)
+		if err != nil {
+			return nil, fmt.Errorf("engine: nats.listen %q: %w", listen, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return nil, fmt.Errorf("engine: nats.listen %q: port: %w", listen, err)
+		}
+		if p == 0 {
+			p = server.RANDOM_PORT
+		}
+		opts.Host, opts.Port = host, p
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("engine: embedded NATS: %w", err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		srv.Shutdown()
+		return nil, fmt.Errorf("engine: embedded NATS did not start (is %s already in use?)", listen)
+	}
+	return srv, nil
+}
+
+// clientURL is where other NATS clients reach the embedded server, or "".
+func (b *bus) clientURL() string {
+	if b.srv == nil {
+		return ""
+	}
+	if addr := b.srv.Addr(); addr != nil {
+		return "nats://" + addr.String()
+	}
+	return ""
+}
+
+func (b *bus) close() {
+	if b.nc != nil {
+		// Drain flushes what was published and closes asynchronously.
+		if b.nc.Drain() == nil {
+			select {
+			case <-b.closed:
+			case <-time.After(5 * time.Second):
+			}
+		}
+		b.nc.Close()
+	}
+	if b.srv != nil {
+		b.srv.Shutdown()
+		b.srv.WaitForShutdown()
+	}
+}

@@ -1,0 +1,241 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/functions"
+)
+
+// maxRequestBytes bounds any request body (a batch of events).
+const maxRequestBytes = 10 << 20
+
+// routes is the HTTP API (shared/DESIGN.md §6).
+func (e *Engine) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /events", e.handleEvents)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok\n") })
+	mux.HandleFunc("GET /readyz", e.handleReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(e.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/rules", e.handleRules)
+	mux.HandleFunc("GET /api/dlq", e.handleDLQList)
+	mux.HandleFunc("GET /api/dlq/{seq}", e.handleDLQGet)
+	mux.HandleFunc("POST /api/dlq/{seq}/redrive", e.handleDLQRedrive)
+	mux.HandleFunc("POST /api/dlq/redrive", e.handleDLQRedriveAll)
+	mux.HandleFunc("DELETE /api/dlq", e.handleDLQPurge)
+	e.mountWebhooks(mux)
+	for _, name := range sortedKeys(e.functions) {
+		if p, ok := e.functions[name].(functions.HTTPProvider); ok {
+			for _, r := range p.HTTPRoutes() {
+				mux.Handle(r.Pattern, r.Handler)
+			}
+		}
+	}
+	return mux
+}
+
+// handleEvents stores the request's events and answers 202 with their ids,
+// only after every PubAck.
+func (e *Engine) handleEvents(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, min(maxRequestBytes, e.maxEvent*maxBatch))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if mt := r.Header.Get("Content-Type"); int64(len(body)) > e.maxEvent && !isBatch(mt) {
+		writeError(w, &ingestError{status: http.StatusRequestEntityTooLarge,
+			msg: fmt.Sprintf("event is %d bytes, the limit is %d", len(body), e.maxEvent)})
+		return
+	}
+	evs, err := decodeHTTP(r, body, e.maxEvent)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	ids, err := e.store(r.Context(), evs, "http")
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"ids": ids})
+}
+
+// store publishes events and waits for all their PubAcks. A failure answers
+// 503: the client retries the whole request, and the stream's deduplication
+// (Nats-Msg-Id = source + id) stores each event once.
+func (e *Engine) store(ctx context.Context, evs []events.Event, via string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 8*time.Second)
+	defer cancel()
+	ids := make([]string, len(evs))
+	for i, ev := range evs {
+		if _, err := e.bus.js.PublishMsg(ctx, events.ToMsg(events.Subject(ev.Type()), ev)); err != nil {
+			e.log.Error().Err(err).Str("event", ev.ID()).Msg("store event")
+			return nil, &ingestError{status: http.StatusServiceUnavailable, msg: "the event bus cannot store events right now; retry"}
+		}
+		ids[i] = ev.ID()
+	}
+	e.metrics.eventsIngested.WithLabelValues(via).Add(float64(len(evs)))
+	return ids, nil
+}
+
+func (e *Engine) handleReady(w http.ResponseWriter, r *http.Request) {
+	if !e.ready.Load() || !e.bus.nc.IsConnected() {
+		writeText(w, http.StatusServiceUnavailable, "not ready\n")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := e.bus.js.AccountInfo(ctx); err != nil {
+		writeText(w, http.StatusServiceUnavailable, "JetStream unavailable\n")
+		return
+	}
+	writeText(w, http.StatusOK, "ready\n")
+}
+
+func (e *Engine) handleRules(w http.ResponseWriter, _ *http.Request) {
+	type ruleView struct {
+		Name     string   `json:"name"`
+		Match    string   `json:"match,omitempty"`
+		Schedule string   `json:"schedule,omitempty"`
+		Disabled bool     `json:"disabled,omitempty"`
+		Targets  []string `json:"targets"`
+	}
+	var out []ruleView
+	for _, r := range e.rules.Load().Rules() {
+		v := ruleView{Name: r.Spec.Name, Match: r.Spec.Match, Schedule: r.Spec.Schedule, Disabled: r.Spec.Disabled}
+		for _, t := range r.Spec.Targets {
+			v.Targets = append(v.Targets, t.Function)
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rules": out})
+}
+
+func (e *Engine) handleDLQList(w http.ResponseWriter, r *http.Request) {
+	after, _ := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	list, err := e.DLQ().List(r.Context(), after, limit)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if list == nil {
+		list = []DeadLetter{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deadLetters": list})
+}
+
+func (e *Engine) handleDLQGet(w http.ResponseWriter, r *http.Request) {
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		writeError(w, badRequest("seq: must be a DLQ sequence number"))
+		return
+	}
+	d, err := e.DLQ().Get(r.Context(), seq)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (e *Engine) handleDLQRedrive(w http.ResponseWriter, r *http.Request) {
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		writeError(w, badRequest("seq: must be a DLQ sequence number"))
+		return
+	}
+	if err := e.DLQ().Redrive(r.Context(), seq); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"redriven": []uint64{seq}})
+}
+
+func (e *Engine) handleDLQRedriveAll(w http.ResponseWriter, r *http.Request) {
+	q := e.DLQ()
+	done := []uint64{}
+	var after uint64
+	for {
+		list, err := q.List(r.Context(), after, 100)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if len(list) == 0 {
+			break
+		}
+		for _, d := range list {
+			if err := q.Redrive(r.Context(), d.Sequence); err != nil {
+				writeError(w, err)
+				return
+			}
+			done = append(done, d.Sequence)
+			after = d.Sequence
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"redriven": done})
+}
+
+func (e *Engine) handleDLQPurge(w http.ResponseWriter, r *http.Request) {
+	if err := e.DLQ().Purge(r.Context()); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"purged": true})
+}
+
+func isBatch(ct string) bool { return len(ct) >= len(ctBatch) && ct[:len(ctBatch)] == ctBatch }
+
+// readBody reads at most limit bytes; more is a 413.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, &ingestError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("request body is over the limit of %d bytes", limit)}
+	}
+	if err != nil {
+		return nil, badRequest("read body: %v", err)
+	}
+	return b, nil
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	status := http.StatusInternalServerError
+	var ie *ingestError
+	switch {
+	case errors.As(err, &ie):
+		status = ie.status
+	case errors.Is(err, events.ErrInvalid):
+		status = http.StatusBadRequest
+	case errors.Is(err, ErrNotFound):
+		status = http.StatusNotFound
+	}
+	writeJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeText(w http.ResponseWriter, status int, s string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, s)
+}

@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/functions"
+)
+
+// invoker runs one function: a durable consumer on its work-queue subject
+// whose MaxAckPending is the function's concurrency, shared by every worker
+// of a cluster.
+type invoker struct {
+	eng         *Engine
+	name        string
+	fn          functions.Function
+	concurrency int
+	timeout     time.Duration
+	ackWait     time.Duration
+	log         zerolog.Logger
+	inflight    sync.WaitGroup
+	// cancel stops in-flight invocations when a graceful shutdown runs out of time.
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func consumerName(function string) string { return "cb-fn-" + subjectToken(function) }
+
+func (iv *invoker) start(ctx context.Context) (jetstream.ConsumeContext, error) {
+	cons, err := iv.eng.bus.js.CreateOrUpdateConsumer(ctx, StreamInvocations, jetstream.ConsumerConfig{
+		Durable:       consumerName(iv.name),
+		Description:   "codebridge invoker for function " + iv.name,
+		FilterSubject: invokeSubject(iv.name),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       iv.ackWait,
+		MaxAckPending: iv.concurrency,
+		MaxDeliver:    -1, // the invoker counts attempts against the rule's policy
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: consumer for function %q: %w", iv.name, err)
+	}
+	iv.ctx, iv.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		iv.inflight.Add(1)
+		go func() {
+			defer iv.inflight.Done()
+			iv.handle(iv.ctx, m)
+		}()
+	}, jetstream.PullMaxMessages(max(iv.concurrency, 1)),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			iv.log.Debug().Err(err).Msg("consume")
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("engine: consume for function %q: %w", iv.name, err)
+	}
+	return cc, nil
+}
+
+// drain waits for in-flight invocations; past the deadline it cancels them
+// (their messages are redelivered, to this or another worker).
+func (iv *invoker) drain(deadline time.Duration) {
+	done := make(chan struct{})
+	go func() { iv.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(deadline):
+		iv.log.Warn().Msg("shutdown: cancelling invocations still running")
+		iv.cancel()
+		<-done
+	}
+	iv.cancel()
+}
+
+// handle runs one invocation and settles its message.
+func (iv *invoker) handle(ctx context.Context, m jetstream.Msg) {
+	eng := iv.eng
+	attempt := 1
+	if md, err := m.Metadata(); err == nil {
+		attempt = int(md.NumDelivered)
+	}
+	inv, e, err := decodeInvocation(m.Data())
+	if err != nil {
+		iv.deadLetter(ctx, m, inv, e, attempt, events.ReasonInvalid, err)
+		return
+	}
+	log := iv.log.With().Str("invocation", inv.ID).Str("rule", inv.Rule).Str("event", e.ID()).Int("attempt", attempt).Logger()
+	if attempt > 1 && time.Since(inv.Created) > inv.Retry.MaxAge {
+		iv.deadLetter(ctx, m, inv, e, attempt-1, events.ReasonExhausted, fmt.Errorf("maxAge %s reached", inv.Retry.MaxAge))
+		return
+	}
+
+	start := time.Now()
+	stop := keepInProgress(m, iv.ackWait)
+	res, err := iv.call(ctx, functions.Invocation{
+		ID: inv.ID, Attempt: attempt, Rule: inv.Rule, Function: iv.name,
+		Event: e, Input: inv.Input, Context: inv.Context,
+	})
+	stop()
+	eng.metrics.invocationSeconds.WithLabelValues(iv.name).Observe(time.Since(start).Seconds())
+
+	if err == nil {
+		if perr := eng.emit(ctx, e, inv.Context, res.Events); perr != nil {
+			// The effect happened but its events are not stored: run again;
+			// the function sees the same invocation id and can skip the effect.
+			log.Error().Err(perr).Msg("store emitted events; retrying invocation")
+			_ = m.NakWithDelay(inv.Retry.backoff(attempt))
+			return
+		}
+		eng.metrics.invocations.WithLabelValues(iv.name, "ok").Inc()
+		// A lost ack means the invocation runs again: at-least-once, and the
+		// function's idempotency (by invocation id) absorbs it.
+		_ = m.Ack()
+		log.Debug().Dur("took", time.Since(start)).Msg("invocation succeeded")
+		return
+	}
+
+	msg := eng.masker.mask(err.Error())
+	switch {
+	case functions.IsPermanent(err):
+		eng.metrics.invocations.WithLabelValues(iv.name, "permanent").Inc()
+		iv.deadLetter(ctx, m, inv, e, attempt, events.ReasonPermanent, errors.New(msg))
+	case attempt >= inv.Retry.MaxAttempts:
+		eng.metrics.invocations.WithLabelValues(iv.name, "exhausted").Inc()
+		iv.deadLetter(ctx, m, inv, e, attempt, events.ReasonExhausted, errors.New(msg))
+	default:
+		eng.metrics.invocations.WithLabelValues(iv.name, "retry").Inc()
+		delay, ok := functions.RetryDelay(err)
+		if !ok || delay <= 0 {
+			delay = inv.Retry.backoff(attempt)
+		}
+		log.Warn().Str("error", msg).Dur("retryIn", delay).Msg("invocation failed; will retry")
+		_ = m.NakWithDelay(delay)
+	}
+}
+
+// call invokes the function with the function's timeout; a panic is a
+// retryable failure, not a crash of the worker.
+func (iv *invoker) call(ctx context.Context, inv functions.Invocation) (res functions.Result, err error) {
+	ctx, cancel := context.WithTimeout(ctx, iv.timeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			iv.log.Error().Interface("panic", p).Bytes("stack", debug.Stack()).Msg("function panicked")
+			err = fmt.Errorf("function panicked: %v", p)
+		}
+	}()
+	return iv.fn.Invoke(ctx, inv)
+}
+
+// deadLetter stores the failed invocation in CB_DLQ, announces it with an
+// invocationFailed event and removes it from the work queue, in that order.
+func (iv *invoker) deadLetter(ctx context.Context, m jetstream.Msg, inv invocation, e events.Event, attempts int, reason string, cause error) {
+	eng := iv.eng
+	d := DeadLetter{
+		ID: inv.ID, Rule: inv.Rule, Target: inv.Target, Function: iv.name,
+		Event: inv.Event, Input: inv.Input, Reason: reason, Error: cause.Error(),
+		Attempts: attempts, FailedAt: time.Now().UTC(), Invocation: m.Data(),
+	}
+	if d.ID == "" {
+		if md, err := m.Metadata(); err == nil {
+			d.ID = fmt.Sprintf("raw.%s.%d", iv.name, md.Sequence.Stream)
+		}
+	}
+	if len(d.Event) == 0 {
+		d.Event = []byte("null")
+	}
+	seq, err := deadLetter(ctx, eng.bus.js, d)
+	if err != nil {
+		iv.log.Error().Err(err).Msg("dead-letter invocation; will retry")
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	eng.metrics.deadLetters.WithLabelValues(iv.name, reason).Inc()
+	if e.ID() != "" {
+		if err := eng.announceFailure(ctx, e, inv, d, seq); err != nil {
+			iv.log.Error().Err(err).Msg("publish invocationFailed event")
+		}
+	}
+	iv.log.Error().Str("invocation", inv.ID).Str("rule", inv.Rule).Str("reason", reason).
+		Int("attempts", attempts).Str("error", d.Error).Uint64("dlq", seq).Msg("invocation dead-lettered")
+	_ = m.Term()
+}
+
+// keepInProgress tells the server, every third of the ack wait, that the
+// message is still being worked on, so a long invocation is not redelivered
+// to a second worker while it runs.
+func keepInProgress(m jetstream.Msg, ackWait time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(ackWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = m.InProgress()
+			}
+		}
+	}()
+	return func() { close(done) }
+}

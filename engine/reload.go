@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/codebridge/codebridge/rules"
+)
+
+// Reload reads the configuration file again and swaps the rule set. A file
+// that does not load leaves the running rules in place and returns the
+// error. New functions are built and started; a function whose configuration
+// changed keeps running as it was until a restart (its invocations may be in
+// flight), which the log says.
+func (e *Engine) Reload(ctx context.Context) error {
+	old := e.cfg.Load()
+	cfg, err := rules.Load(old.Path)
+	if err != nil {
+		e.metrics.reloads.WithLabelValues("failed").Inc()
+		e.log.Error().Err(err).Msg("reload refused; keeping the running rules")
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var added []string
+	for _, name := range sortedKeys(cfg.Functions) {
+		fc := cfg.Functions[name]
+		prev, ok := old.Functions[name]
+		switch {
+		case !ok:
+			fn, err := e.buildFunction(name, fc)
+			if err != nil {
+				e.metrics.reloads.WithLabelValues("failed").Inc()
+				e.log.Error().Err(err).Msg("reload refused; keeping the running rules")
+				return err
+			}
+			e.functions[name] = fn
+			added = append(added, name)
+		case prev.Type != fc.Type || prev.Concurrency != fc.Concurrency || prev.Timeout != fc.Timeout:
+			e.log.Warn().Str("function", name).Msg("function settings changed; restart codebridge to apply them")
+		}
+	}
+	e.cfg.Store(cfg)
+	e.rules.Store(cfg.RuleSet())
+	if e.runCtx != nil {
+		for _, name := range added {
+			if err := e.startFunction(e.runCtx, name, e.functions[name]); err != nil {
+				return fmt.Errorf("engine: reload: %w", err)
+			}
+		}
+	}
+	e.metrics.reloads.WithLabelValues("ok").Inc()
+	e.log.Info().Int("rules", cfg.RuleSet().Len()).Strs("newFunctions", added).Msg("configuration reloaded")
+	return nil
+}
+
+// watchConfig reloads when the config file changes. It watches the directory,
+// because editors and config management replace files rather than write
+// them in place, and waits for writes to settle.
+func (e *Engine) watchConfig(ctx context.Context) {
+	path := e.cfg.Load().Path
+	if path == "" {
+		return
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		e.log.Warn().Err(err).Msg("cannot watch the config file; reload with SIGHUP")
+		return
+	}
+	defer w.Close()
+	abs, _ := filepath.Abs(path)
+	if err := w.Add(filepath.Dir(abs)); err != nil {
+		e.log.Warn().Err(err).Msg("cannot watch the config file; reload with SIGHUP")
+		return
+	}
+	var settle <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-w.Events:
+			if !ok {
+				return
+			}
+			if p, _ := filepath.Abs(ev.Name); p == abs && ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) != 0 {
+				settle = time.After(200 * time.Millisecond)
+			}
+		case err, ok := <-w.Errors:
+			if !ok {
+				return
+			}
+			e.log.Warn().Err(err).Msg("config watch")
+		case <-settle:
+			settle = nil
+			_ = e.Reload(ctx)
+		}
+	}
+}

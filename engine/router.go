@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/codebridge/codebridge/events"
+)
+
+// router consumes CB_EVENTS, matches each event against the current rule set
+// and stores one invocation per (rule, target). It acks an event only after
+// every invocation it produced has its PubAck.
+type router struct {
+	eng      *Engine
+	log      zerolog.Logger
+	work     chan jetstream.Msg
+	workers  sync.WaitGroup
+	inflight sync.WaitGroup
+}
+
+func newRouter(eng *Engine) *router {
+	return &router{eng: eng, log: eng.log.With().Str("component", "router").Logger()}
+}
+
+// start creates (or joins) the durable router consumer and starts the workers.
+// Every codebridge process of a cluster shares the one durable consumer, so
+// each event is routed once (at least once after a crash).
+func (r *router) start(ctx context.Context) (jetstream.ConsumeContext, error) {
+	cons, err := r.eng.bus.js.CreateOrUpdateConsumer(ctx, StreamEvents, jetstream.ConsumerConfig{
+		Durable:       routerConsumer,
+		Description:   "codebridge router: events -> invocations",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       30 * time.Second,
+		MaxAckPending: 4096,
+		MaxDeliver:    -1,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: router consumer: %w", err)
+	}
+	n := runtime.GOMAXPROCS(0)
+	r.work = make(chan jetstream.Msg, 256)
+	for i := 0; i < n; i++ {
+		r.workers.Add(1)
+		go func() {
+			defer r.workers.Done()
+			for m := range r.work {
+				r.route(ctx, m)
+			}
+		}()
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) { r.work <- m },
+		jetstream.PullMaxMessages(512),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			r.log.Debug().Err(err).Msg("consume")
+		}))
+	if err != nil {
+		close(r.work)
+		return nil, fmt.Errorf("engine: router consume: %w", err)
+	}
+	return cc, nil
+}
+
+// stop waits for the workers and the pending acks after the consumer stopped.
+func (r *router) stop() {
+	close(r.work)
+	r.workers.Wait()
+	r.inflight.Wait()
+}
+
+// route handles one event message.
+func (r *router) route(ctx context.Context, m jetstream.Msg) {
+	eng := r.eng
+	e, err := events.FromMsg(&nats.Msg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
+	if err != nil {
+		r.refuse(ctx, m, events.Event{}, events.ReasonInvalid, err)
+		return
+	}
+	if hops := events.Hops(e); hops > eng.hopLimit {
+		r.refuse(ctx, m, e, events.ReasonLoop, fmt.Errorf("hop count %d is past the limit %d", hops, eng.hopLimit))
+		return
+	}
+	set := eng.rules.Load()
+	matches, errs := set.Match(ctx, e)
+	for _, err := range errs {
+		eng.metrics.ruleErrors.Inc()
+		r.log.Warn().Err(err).Str("event", e.ID()).Str("type", e.Type()).Msg("rule evaluation failed; treated as no match")
+	}
+	eng.metrics.eventsRouted.Inc()
+	if len(matches) == 0 {
+		_ = m.Ack()
+		return
+	}
+	eventJSON, err := json.Marshal(e)
+	if err != nil {
+		r.refuse(ctx, m, e, events.ReasonInvalid, err)
+		return
+	}
+	now := time.Now().UTC()
+	futures := make([]jetstream.PubAckFuture, 0, len(matches))
+	for _, match := range matches {
+		inv := newInvocation(e, eventJSON, match, now)
+		msg, err := inv.msg()
+		if err == nil {
+			var f jetstream.PubAckFuture
+			f, err = eng.bus.js.PublishMsgAsync(msg)
+			futures = append(futures, f)
+		}
+		if err != nil {
+			r.log.Error().Err(err).Str("event", e.ID()).Msg("store invocation; event will be routed again")
+			_ = m.NakWithDelay(time.Second)
+			return
+		}
+		eng.metrics.invocationsCreated.Inc()
+	}
+	r.inflight.Add(1)
+	go func() {
+		defer r.inflight.Done()
+		for _, f := range futures {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				r.log.Error().Err(err).Str("event", e.ID()).Msg("store invocation; event will be routed again")
+				_ = m.NakWithDelay(time.Second)
+				return
+			}
+		}
+		_ = m.Ack()
+	}()
+}
+
+// refuse dead-letters an event that must not be routed, then acks it.
+func (r *router) refuse(ctx context.Context, m jetstream.Msg, e events.Event, reason string, cause error) {
+	d := DeadLetter{Reason: reason, Error: cause.Error(), FailedAt: time.Now().UTC(), Attempts: 1}
+	if e.ID() != "" {
+		d.ID = events.MsgID(e)
+		d.Event, _ = json.Marshal(e)
+	} else {
+		d.ID = fmt.Sprintf("raw.%s", m.Headers().Get(nats.MsgIdHdr))
+		if md, err := m.Metadata(); err == nil {
+			d.ID = fmt.Sprintf("raw.%d", md.Sequence.Stream)
+		}
+		d.Event, _ = json.Marshal(map[string]any{
+			"subject": m.Subject(), "headers": m.Headers(), "data": base64.StdEncoding.EncodeToString(m.Data()),
+		})
+	}
+	if _, err := deadLetter(ctx, r.eng.bus.js, d); err != nil {
+		r.log.Error().Err(err).Msg("dead-letter refused event; will retry")
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	r.eng.metrics.deadLetters.WithLabelValues(routerDLQ, reason).Inc()
+	r.log.Warn().Str("event", e.ID()).Str("reason", reason).Err(cause).Msg("event dead-lettered, not routed")
+	_ = m.Ack()
+}
+
