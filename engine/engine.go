@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/codebridge/codebridge/engine/poll"
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
 	"github.com/codebridge/codebridge/rules"
@@ -188,6 +189,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	if e.opts.WatchConfig {
 		go e.watchConfig(ctx)
 	}
+	if err := e.startPollers(ctx); err != nil {
+		return err
+	}
 	e.ready.Store(true)
 	e.log.Info().Str("http", "http://"+e.HTTPAddr()).Str("nats", firstNonEmpty(e.NATSURL(), redactURL(e.natsTarget()))).
 		Int("rules", e.rules.Load().Len()).Int("functions", len(e.functions)).Msg("codebridge is running")
@@ -230,6 +234,27 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Wait()
 	e.log.Info().Msg("stopped")
 	return runErr
+}
+
+// startPollers runs one poller per sources.poll entry. Every worker of a
+// cluster polls; the state bucket's compare-and-set and the events'
+// deterministic ids keep that from doubling events.
+func (e *Engine) startPollers(ctx context.Context) error {
+	cfg := e.cfg.Load()
+	if len(cfg.Sources.Poll) == 0 {
+		return nil
+	}
+	kv, err := poll.OpenBucket(ctx, e.bus.js, cfg.NATS.Replicas)
+	if err != nil {
+		return err
+	}
+	for _, ps := range cfg.Sources.Poll {
+		p := poll.New(poll.Config{
+			Repository: ps.Repository, Interval: ps.Interval.D(), Branches: ps.Branches, Tags: ps.Tags,
+		}, kv, e, e.log)
+		go p.Run(ctx)
+	}
+	return nil
 }
 
 func (e *Engine) natsTarget() string {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -34,9 +35,18 @@ func main() {
 	n := flag.Int("n", 50000, "messages per throughput run")
 	rulesN := flag.Int("rules", 100, "rules in the end-to-end run")
 	latN := flag.Int("latency-n", 5000, "events in the latency run")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := run(*n, *rulesN, *latN); err != nil {
 		fmt.Fprintln(os.Stderr, "cbbench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

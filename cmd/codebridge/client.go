@@ -13,8 +13,9 @@ import (
 
 // apiClient talks to a running codebridge's HTTP API.
 type apiClient struct {
-	base string
-	hc   *http.Client
+	base  string
+	hc    *http.Client
+	token string // sent as a bearer token when set
 }
 
 func newAPIClient(server string) apiClient {
@@ -30,6 +31,9 @@ func (c apiClient) do(ctx context.Context, method, path, contentType string, bod
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

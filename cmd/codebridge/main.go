@@ -80,6 +80,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newRulesCmd(),
 		newEventsCmd(),
 		newDLQCmd(),
+		newHookCmd(),
 	)
 	return root
 }
