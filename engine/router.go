@@ -162,4 +162,3 @@ func (r *router) refuse(ctx context.Context, m jetstream.Msg, e events.Event, re
 	r.log.Warn().Str("event", e.ID()).Str("reason", reason).Err(cause).Msg("event dead-lettered, not routed")
 	_ = m.Ack()
 }
-

@@ -60,6 +60,14 @@ func (d *ReferenceData) Validate() error {
 	return nil
 }
 
+// Pull request statuses and approval states, as CodeCommit names them.
+const (
+	PullRequestOpen   = "OPEN"
+	PullRequestClosed = "CLOSED"
+	ApprovalApprove   = "APPROVE"
+	ApprovalRevoke    = "REVOKE"
+)
+
 // PullRequestData is the data of every pullRequest* event.
 type PullRequestData struct {
 	Repository           Repository `json:"repository"`

@@ -6,11 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/cloudevents/sdk-go/v2/types"
 	"github.com/nats-io/nats.go"
 )
 
@@ -48,7 +47,13 @@ func ToMsg(subject string, e Event) *nats.Msg {
 		h.Set(headerContentType, ct)
 	}
 	for name, v := range e.Extensions() {
-		h.Set(headerPrefix+name, encodeHeader(fmt.Sprint(v)))
+		// types.Format is the canonical string form (base64 for binary,
+		// RFC 3339 for timestamps); fmt.Sprint would print Go structs.
+		s, err := types.Format(v)
+		if err != nil {
+			s = fmt.Sprint(v)
+		}
+		h.Set(headerPrefix+name, encodeHeader(s))
 	}
 	h.Set(nats.MsgIdHdr, MsgID(e))
 	m.Data = e.Data()
@@ -63,7 +68,9 @@ func MsgID(e Event) string {
 }
 
 // FromMsg decodes a message in binary or structured content mode and
-// validates the event.
+// validates the event. A message with a ce-specversion header is binary mode;
+// one without it is structured mode when its content-type is
+// application/cloudevents+json or its body is a JSON object.
 func FromMsg(m *nats.Msg) (Event, error) {
 	e, err := decodeMsg(m.Header, m.Data)
 	if err != nil {
@@ -76,56 +83,62 @@ func FromMsg(m *nats.Msg) (Event, error) {
 }
 
 func decodeMsg(h nats.Header, body []byte) (Event, error) {
-	ct := h.Get(headerContentType)
-	if mt, _, _ := mime.ParseMediaType(ct); mt == StructuredContentType || (h.Get(headerPrefix+"specversion") == "" && strings.HasPrefix(strings.TrimSpace(string(body)), "{")) {
+	names := make([]string, 0, len(h))
+	binary := false
+	for name, vals := range h {
+		if len(vals) > 1 && strings.HasPrefix(strings.ToLower(name), headerPrefix) {
+			return Event{}, fieldError(strings.ToLower(name)[len(headerPrefix):], "header "+name+" appears more than once")
+		}
+		if strings.EqualFold(name, headerPrefix+"specversion") {
+			binary = true
+		}
+		names = append(names, name)
+	}
+	ct, err := singleHeader(h, headerContentType)
+	if err != nil {
+		return Event{}, err
+	}
+	if !binary {
+		// No binary-mode marker: the body must be a whole event. Looking for
+		// ce-specversion first keeps ToMsg and FromMsg a faithful pair even
+		// when an event's own datacontenttype is application/cloudevents+json.
+		mt, _, _ := mime.ParseMediaType(ct)
+		if mt != StructuredContentType && !looksLikeJSONObject(body) {
+			return Event{}, fieldError("specversion", "is required: no ce-specversion header and the body is not a structured event")
+		}
 		var e Event
 		if err := json.Unmarshal(body, &e); err != nil {
 			return Event{}, fmt.Errorf("%w: structured event: %v", ErrInvalid, err)
 		}
+		if e.Context == nil {
+			return Event{}, fieldError("specversion", "is required")
+		}
 		return e, nil
 	}
-	e := event.New(h.Get(headerPrefix + "specversion"))
+	return FromHeaders(names, h.Get, ct, body)
+}
+
+// singleHeader returns the one value of a header matched case-insensitively
+// (NATS header names are case-sensitive; producers are not consistent).
+func singleHeader(h nats.Header, key string) (string, error) {
+	var (
+		v     string
+		found bool
+	)
 	for name, vals := range h {
-		lname := strings.ToLower(name)
-		if !strings.HasPrefix(lname, headerPrefix) || len(vals) == 0 {
+		if !strings.EqualFold(name, key) || len(vals) == 0 {
 			continue
 		}
-		attr := strings.TrimPrefix(lname, headerPrefix)
-		v, err := url.PathUnescape(vals[0])
-		if err != nil {
-			return Event{}, fieldError(attr, "bad percent-encoding in header")
+		if found || len(vals) > 1 {
+			return "", fieldError("datacontenttype", "header "+key+" appears more than once")
 		}
-		switch attr {
-		case "specversion":
-		case "id":
-			e.SetID(v)
-		case "source":
-			e.SetSource(v)
-		case "type":
-			e.SetType(v)
-		case "subject":
-			e.SetSubject(v)
-		case "dataschema":
-			e.SetDataSchema(v)
-		case "time":
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				return Event{}, fieldError("time", "must be an RFC 3339 timestamp")
-			}
-			e.SetTime(t)
-		default:
-			if err := e.Context.SetExtension(attr, v); err != nil {
-				return Event{}, fieldError(attr, err.Error())
-			}
-		}
+		v, found = vals[0], true
 	}
-	if ct != "" {
-		e.SetDataContentType(ct)
-	}
-	if len(body) > 0 {
-		e.DataEncoded = body
-	}
-	return e, nil
+	return v, nil
+}
+
+func looksLikeJSONObject(body []byte) bool {
+	return strings.HasPrefix(strings.TrimSpace(string(body)), "{")
 }
 
 // encodeHeader percent-encodes what a header value cannot carry verbatim:

@@ -20,7 +20,10 @@ func Subject(typ string) string {
 	return SubjectPrefix + strings.Join(parts, ".")
 }
 
-// TypeFromSubject reverses Subject.
+// TypeFromSubject reverses Subject. Only the canonical form that Subject
+// produces is accepted: an empty token, a byte left unescaped that Subject
+// would escape, or an escape of a safe byte is an error, so that exactly one
+// subject maps to each type.
 func TypeFromSubject(subject string) (string, error) {
 	rest, ok := strings.CutPrefix(subject, SubjectPrefix)
 	if !ok {
@@ -34,7 +37,11 @@ func TypeFromSubject(subject string) (string, error) {
 		}
 		parts[i] = s
 	}
-	return strings.Join(parts, "."), nil
+	typ := strings.Join(parts, ".")
+	if Subject(typ) != subject {
+		return "", fmt.Errorf("%w: subject %q is not in the form Subject produces", ErrInvalid, subject)
+	}
+	return typ, nil
 }
 
 func safeTokenByte(c byte) bool {
@@ -61,6 +68,9 @@ func unescapeToken(s string) (string, error) {
 	if s == "%" {
 		return "", nil
 	}
+	if s == "" {
+		return "", fmt.Errorf("empty token")
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if s[i] != '%' {
@@ -70,12 +80,24 @@ func unescapeToken(s string) (string, error) {
 		if i+3 > len(s) {
 			return "", fmt.Errorf("truncated escape in %q", s)
 		}
-		var c byte
-		if _, err := fmt.Sscanf(s[i+1:i+3], "%02X", &c); err != nil {
+		hi, ok1 := upperHex(s[i+1])
+		lo, ok2 := upperHex(s[i+2])
+		if !ok1 || !ok2 {
 			return "", fmt.Errorf("bad escape in %q", s)
 		}
-		b.WriteByte(c)
+		b.WriteByte(hi<<4 | lo)
 		i += 2
 	}
 	return b.String(), nil
+}
+
+// upperHex decodes one upper-case hex digit, the only form escapeToken writes.
+func upperHex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }

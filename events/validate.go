@@ -38,6 +38,11 @@ func Validate(e Event) error {
 			}
 		}
 	}
+	if ct := e.DataContentType(); ct != "" && !isMediaType(ct) {
+		// It travels in a message header: a control character or a line
+		// break there would be mangled or split on the wire.
+		return fieldError("datacontenttype", fmt.Sprintf("must be a media type like application/json, got %q", ct))
+	}
 	if !Known(e.Type()) {
 		return nil
 	}
@@ -71,6 +76,21 @@ func ValidateType(typ string) error {
 		return fieldError("type", fmt.Sprintf("%q must be namespaced in reverse-DNS form, like com.example.thing", typ))
 	}
 	return nil
+}
+
+// isMediaType reports whether ct is an RFC 2046 media type written in
+// printable ASCII without surrounding space.
+func isMediaType(ct string) bool {
+	if strings.TrimSpace(ct) != ct {
+		return false
+	}
+	for i := 0; i < len(ct); i++ {
+		if ct[i] < 0x20 || ct[i] > 0x7e {
+			return false
+		}
+	}
+	_, _, err := mime.ParseMediaType(ct)
+	return err == nil
 }
 
 func isJSON(ct string) bool {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type Config struct {
 	secrets []string
 	// set is the compiled rule set.
 	set *Set
+	// fields are the positions of the decoded fields outside rules, for
+	// validation messages.
+	fields map[string]Position
 }
 
 // Secrets returns the values that ${VAR} references expanded to, so that
@@ -105,10 +109,16 @@ type FunctionConfig struct {
 	// context deadline.
 	Timeout Duration `yaml:"timeout"`
 
-	// node is the block without type/concurrency, with ${VAR} expanded.
+	// node is the block without type/concurrency/timeout, with ${VAR}
+	// expanded.
 	node *yaml.Node
 	// at is "file:line:col" of the block, for errors.
 	at string
+	// pos is the same place; field is "functions.<name>".
+	pos   Position
+	field string
+	// secrets are masked out of Decode's errors.
+	secrets []string
 }
 
 // Decode fills v (a function type's config struct) from the block, refusing
@@ -117,11 +127,21 @@ func (f FunctionConfig) Decode(v any) error {
 	if f.node == nil {
 		return nil
 	}
-	if err := decodeStrict(f.node, v); err != nil {
-		return fmt.Errorf("%s: %w", f.at, err)
+	err := decodeStrict(f.pos.File, f.field, f.node, v)
+	var le *LoadError
+	if errors.As(err, &le) {
+		maskSecrets(le.Problems, f.secrets)
 	}
-	return nil
+	return err
 }
+
+// At returns "file:line:col" of the function's block, for the messages of
+// the engine and the function factories.
+func (f FunctionConfig) At() string { return f.at }
+
+// Node returns the function's own block (without type, concurrency and
+// timeout), with ${VAR} expanded; nil for a FunctionConfig built in Go.
+func (f FunctionConfig) Node() *yaml.Node { return f.node }
 
 // RuleSpec is one rule as written in the file.
 type RuleSpec struct {
@@ -135,6 +155,10 @@ type RuleSpec struct {
 
 	// Pos is where the rule starts in the file.
 	Pos Position `yaml:"-"`
+
+	// src locates the rule's fields in the file for error positions; nil
+	// for a RuleSpec built in Go.
+	src *specSource
 }
 
 // TargetSpec is one function a rule sends matching events to.
@@ -143,6 +167,8 @@ type TargetSpec struct {
 	// Input is an optional CEL expression whose value is the function's input.
 	Input string       `yaml:"input"`
 	Retry *RetryPolicy `yaml:"retry"`
+
+	src *specSource
 }
 
 // RetryPolicy bounds the retries of one target.
@@ -160,7 +186,21 @@ type Position struct {
 	Column int
 }
 
-func (p Position) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column) }
+// String is "file:line:col"; without a file it is "line:col", without a
+// column (YAML syntax errors carry none) "file:line", without a line "file".
+func (p Position) String() string {
+	s := fmt.Sprintf("%d:%d", p.Line, p.Column)
+	if p.Line == 0 && p.File != "" {
+		return p.File
+	}
+	if p.Column == 0 {
+		s = fmt.Sprint(p.Line)
+	}
+	if p.File == "" {
+		return s
+	}
+	return p.File + ":" + s
+}
 
 // Duration is a time.Duration that reads "30s", "5m", "24h" (and "7d").
 type Duration time.Duration
@@ -194,10 +234,4 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("invalid duration %q (use 30s, 5m, 24h or 7d)", s)
 	}
 	return v, nil
-}
-
-func decodeStrict(n *yaml.Node, v any) error {
-	// Placeholder: the rules owner replaces this with a strict decoder that
-	// refuses unknown fields and reports line and column.
-	return n.Decode(v)
 }
