@@ -178,6 +178,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	nfn := len(e.functions)
 	e.mu.Unlock()
 	e.router = newRouter(e)
 	rcc, err := e.router.start(ctx)
@@ -194,7 +195,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	e.ready.Store(true)
 	e.log.Info().Str("http", "http://"+e.HTTPAddr()).Str("nats", firstNonEmpty(e.NATSURL(), redactURL(e.natsTarget()))).
-		Int("rules", e.rules.Load().Len()).Int("functions", len(e.functions)).Msg("codebridge is running")
+		Int("rules", e.rules.Load().Len()).Int("functions", nfn).Msg("codebridge is running")
 
 	var runErr error
 	select {

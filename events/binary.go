@@ -1,0 +1,93 @@
+package events
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/cloudevents/sdk-go/v2/types"
+)
+
+// FromHeaders builds an event from binary content mode, as both the NATS and
+// the HTTP bindings carry it: every attribute in a header named
+// "ce-<attribute>" (percent-encoded), datacontenttype in contentType, the data
+// in body. get returns a header's first value; names lists the header names
+// present. The event is not validated.
+//
+// An attribute given twice (NATS header names are case-sensitive, so "ce-id"
+// and "Ce-Id" are two headers) is refused rather than picked at random, and a
+// specversion other than 1.0 is refused before any attribute is set.
+func FromHeaders(names []string, get func(name string) string, contentType string, body []byte) (Event, error) {
+	attrs := make(map[string]string, len(names))
+	for _, name := range names {
+		attr, ok := strings.CutPrefix(strings.ToLower(name), headerPrefix)
+		if !ok {
+			continue
+		}
+		if _, dup := attrs[attr]; dup {
+			return Event{}, fieldError(attr, "header "+headerPrefix+attr+" appears more than once")
+		}
+		attrs[attr] = get(name)
+	}
+	if sv := attrs["specversion"]; sv != event.CloudEventsVersionV1 {
+		// event.New with any other version leaves a nil context behind,
+		// which every setter would dereference.
+		if sv == "" {
+			return Event{}, fieldError("specversion", "is required")
+		}
+		return Event{}, fieldError("specversion", fmt.Sprintf("must be %q, got %q", event.CloudEventsVersionV1, sv))
+	}
+	e := event.New(event.CloudEventsVersionV1)
+	for attr, raw := range attrs {
+		v, err := url.PathUnescape(raw)
+		if err != nil {
+			return Event{}, fieldError(attr, "bad percent-encoding in header "+headerPrefix+attr)
+		}
+		switch attr {
+		case "specversion":
+		case "id":
+			e.SetID(v)
+		case "source":
+			e.SetSource(v)
+		case "type":
+			e.SetType(v)
+		case "subject":
+			e.SetSubject(v)
+		case "dataschema":
+			e.SetDataSchema(v)
+		case "datacontenttype":
+			// Some producers send it as ce-datacontenttype; the
+			// content-type header wins when both are present.
+			if contentType == "" {
+				contentType = v
+			}
+		case "time":
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return Event{}, fieldError("time", "must be an RFC 3339 timestamp")
+			}
+			e.SetTime(t)
+		default:
+			var val any = v
+			if attr == ExtHops {
+				// Headers carry text; give the hop count back its integer
+				// type so that the event re-encodes the way it was sent.
+				if n, err := types.ParseInteger(v); err == nil {
+					val = n
+				}
+			}
+			if err := e.Context.SetExtension(attr, val); err != nil {
+				return Event{}, fieldError(attr, err.Error())
+			}
+		}
+	}
+	if contentType != "" {
+		e.SetDataContentType(contentType)
+	}
+	if len(body) > 0 {
+		e.DataEncoded = body
+	}
+	return e, nil
+}

@@ -1,0 +1,8 @@
+// Package builtin registers every built-in function type. Import it for its
+// side effect where functions are built from configuration.
+package builtin
+
+import (
+	_ "github.com/codebridge/codebridge/functions/exec" // exec: run a program
+	_ "github.com/codebridge/codebridge/functions/http" // http: POST the event to a URL
+)
