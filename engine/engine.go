@@ -346,7 +346,7 @@ func (e *Engine) emit(ctx context.Context, cause events.Event, context map[strin
 		if err := events.Validate(ev); err != nil {
 			return fmt.Errorf("engine: emitted event %s: %w", ev.ID(), err)
 		}
-		f, err := e.bus.js.PublishMsgAsync(events.ToMsg(events.Subject(ev.Type()), ev))
+		f, err := e.bus.js.PublishMsgAsync(events.ToMsg(events.Subject(ev.Type()), ev), stallWait)
 		if err != nil {
 			return fmt.Errorf("engine: store emitted event: %w", err)
 		}

@@ -125,6 +125,13 @@ func (iv *invoker) handle(ctx context.Context, m jetstream.Msg) {
 	msg := eng.masker.mask(err.Error())
 	switch {
 	case functions.IsPermanent(err):
+		// A function may report what it did before failing for good (for
+		// example notification.failed per channel): store that first.
+		if perr := eng.emit(ctx, e, inv.Context, res.Events); perr != nil {
+			log.Error().Err(perr).Msg("store events of a failed invocation; retrying")
+			_ = m.NakWithDelay(inv.Retry.backoff(attempt))
+			return
+		}
 		eng.metrics.invocations.WithLabelValues(iv.name, "permanent").Inc()
 		iv.deadLetter(ctx, m, inv, e, attempt, events.ReasonPermanent, errors.New(msg))
 	case attempt >= inv.Retry.MaxAttempts:

@@ -112,7 +112,7 @@ func (r *router) route(ctx context.Context, m jetstream.Msg) {
 		msg, err := inv.msg()
 		if err == nil {
 			var f jetstream.PubAckFuture
-			f, err = eng.bus.js.PublishMsgAsync(msg)
+			f, err = eng.bus.js.PublishMsgAsync(msg, stallWait)
 			futures = append(futures, f)
 		}
 		if err != nil {

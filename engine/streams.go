@@ -83,3 +83,8 @@ func ensureStreams(ctx context.Context, js jetstream.JetStream, s streamSettings
 	}
 	return nil
 }
+
+// stallWait lets an async publish wait for room among the outstanding
+// publishes instead of failing at once when the server is briefly slower
+// than the producer.
+var stallWait = jetstream.WithStallWait(10 * time.Second)

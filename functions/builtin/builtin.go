@@ -5,5 +5,6 @@ package builtin
 import (
 	_ "github.com/codebridge/codebridge/functions/exec"      // exec: run a program
 	_ "github.com/codebridge/codebridge/functions/http"      // http: POST the event to a URL
+	_ "github.com/codebridge/codebridge/functions/notify"    // notify: webhook, Slack, email, NATS
 	_ "github.com/codebridge/codebridge/functions/prcomment" // prcomment: comments and statuses on pull requests
 )
