@@ -293,7 +293,7 @@ func (e *Engine) startFunction(ctx context.Context, name string, fn functions.Fu
 	iv := &invoker{
 		eng: e, name: name, fn: fn,
 		concurrency: max(fc.Concurrency, 1),
-		timeout:     durationOr(fc.Timeout.D(), 5*time.Minute),
+		timeout:     durationOr(fc.Timeout.D(), durationOr(defaultTimeout(fc.Type), 5*time.Minute)),
 		ackWait:     e.opts.AckWait,
 		log:         e.log.With().Str("function", name).Logger(),
 	}
@@ -304,6 +304,15 @@ func (e *Engine) startFunction(ctx context.Context, name string, fn functions.Fu
 	e.invokers[name] = iv
 	e.consumes = append(e.consumes, cc)
 	return nil
+}
+
+// defaultTimeout is a function type's own default invocation timeout.
+func defaultTimeout(typ string) time.Duration {
+	spec, err := functions.Lookup(typ)
+	if err != nil {
+		return 0
+	}
+	return spec.DefaultTimeout
 }
 
 func (e *Engine) closeFunctions() {

@@ -33,10 +33,16 @@ func (e *Engine) routes() http.Handler {
 	mux.HandleFunc("POST /api/dlq/redrive", e.handleDLQRedriveAll)
 	mux.HandleFunc("DELETE /api/dlq", e.handleDLQPurge)
 	e.mountWebhooks(mux)
+	// Instances of one type serve the same routes (they read the same
+	// buckets): mount each pattern once.
+	mounted := map[string]bool{}
 	for _, name := range sortedKeys(e.functions) {
 		if p, ok := e.functions[name].(functions.HTTPProvider); ok {
 			for _, r := range p.HTTPRoutes() {
-				mux.Handle(r.Pattern, r.Handler)
+				if !mounted[r.Pattern] {
+					mounted[r.Pattern] = true
+					mux.Handle(r.Pattern, r.Handler)
+				}
 			}
 		}
 	}

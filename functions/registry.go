@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,6 +38,10 @@ type Spec struct {
 	Type    string
 	Summary string
 	New     Factory
+	// DefaultTimeout bounds one invocation when the configuration sets no
+	// timeout (the engine's default, 5m, when zero). A build needs longer
+	// than a notification.
+	DefaultTimeout time.Duration
 }
 
 var (

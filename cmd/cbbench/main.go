@@ -132,7 +132,7 @@ func baseline(ctx context.Context, n int, payload []byte) (pub, pubDedup, consum
 			if dedup {
 				m.Header.Set(nats.MsgIdHdr, fmt.Sprintf("id-%d", i))
 			}
-			if _, err := js.PublishMsgAsync(m); err != nil {
+			if _, err := js.PublishMsgAsync(m, stall); err != nil {
 				return 0, err
 			}
 		}
@@ -175,6 +175,10 @@ func baseline(ctx context.Context, n int, payload []byte) (pub, pubDedup, consum
 	return pub, pubDedup, consume, nil
 }
 
+// stall lets the load generator wait for room among its outstanding async
+// publishes rather than fail when the server is briefly behind.
+var stall = jetstream.WithStallWait(time.Minute)
+
 // noop counts invocations and records publish-to-start latency.
 var (
 	invoked   atomic.Int64
@@ -216,6 +220,9 @@ func benchConfig(dir string, rulesN int) (*rules.Config, error) {
 	return rules.Load(path)
 }
 
+// withEngine runs an engine and hands f a JetStream client of its own,
+// connected over loopback TCP like any publisher would be, so the load
+// generator does not share the engine's connection.
 func withEngine(ctx context.Context, rulesN int, f func(js jetstream.JetStream) error) error {
 	dir, _ := os.MkdirTemp("", "cbbench-engine-")
 	defer os.RemoveAll(dir)
@@ -223,15 +230,22 @@ func withEngine(ctx context.Context, rulesN int, f func(js jetstream.JetStream) 
 	if err != nil {
 		return err
 	}
-	none := ""
-	eng, err := engine.New(ctx, engine.Options{Config: cfg, Logger: zerolog.Nop(), HTTPAddr: "127.0.0.1:0", NATSListen: &none})
+	listen := "127.0.0.1:0"
+	eng, err := engine.New(ctx, engine.Options{Config: cfg, Logger: zerolog.Nop(), HTTPAddr: "127.0.0.1:0", NATSListen: &listen})
 	if err != nil {
 		return err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(runCtx) }()
-	err = f(eng.JetStream())
+	nc, err := nats.Connect(eng.NATSURL())
+	if err == nil {
+		var js jetstream.JetStream
+		if js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096)); err == nil {
+			err = f(js)
+		}
+		nc.Close()
+	}
 	cancel()
 	if rerr := <-done; err == nil {
 		err = rerr
@@ -261,7 +275,7 @@ func endToEnd(ctx context.Context, n, rulesN int) (float64, error) {
 		}
 		start := time.Now()
 		for _, m := range msgs {
-			if _, err := js.PublishMsgAsync(m); err != nil {
+			if _, err := js.PublishMsgAsync(m, stall); err != nil {
 				return err
 			}
 		}
@@ -293,7 +307,7 @@ func latency(ctx context.Context, n, rulesN int, rate float64) (p50, p99 time.Du
 				time.Sleep(d) // pacing the load generator
 			}
 			next = next.Add(interval)
-			if _, err := js.PublishMsgAsync(benchEvent(i, payload)); err != nil {
+			if _, err := js.PublishMsgAsync(benchEvent(i, payload), stall); err != nil {
 				return err
 			}
 		}

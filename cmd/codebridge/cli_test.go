@@ -85,3 +85,25 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildLocal(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "buildspec.yml"), `version: 0.2
+env:
+  variables: { GREETING: hello }
+phases:
+  build:
+    commands:
+      - cd sub 2>/dev/null || mkdir sub && cd sub
+      - echo "$GREETING from $(basename "$PWD")"
+`)
+	code, out, errOut := cli(t, "build", "--local", dir)
+	if code != exitOK || !strings.Contains(out, "hello from sub") || !strings.Contains(errOut, "SUCCEEDED") {
+		t.Errorf("passing buildspec: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	writeFile(t, filepath.Join(dir, "fail.yml"), "version: 0.2\nphases:\n  build:\n    commands:\n      - exit 7\n")
+	code, _, errOut = cli(t, "build", "--local", "--buildspec", filepath.Join(dir, "fail.yml"), dir)
+	if code != exitFailure || !strings.Contains(errOut, "FAILED") {
+		t.Errorf("failing buildspec: exit %d, stderr %s", code, errOut)
+	}
+}

@@ -81,6 +81,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newEventsCmd(),
 		newDLQCmd(),
 		newHookCmd(),
+		newBuildCmd(),
 	)
 	return root
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,12 +86,23 @@ func TestEventPassesCatalogueValidation(t *testing.T) {
 }
 
 // jsPublisher stores events in JetStream the way the engine does: binary
-// mode, Nats-Msg-Id = digest of source and id, after the PubAck.
-type jsPublisher struct{ js jetstream.JetStream }
+// mode, Nats-Msg-Id = digest of source and id, after the PubAck. It counts
+// the acks and those that JetStream marked as duplicates.
+type jsPublisher struct {
+	js               jetstream.JetStream
+	acks, duplicates atomic.Int64
+}
 
-func (p jsPublisher) Publish(ctx context.Context, e events.Event) error {
-	_, err := p.js.PublishMsg(ctx, events.ToMsg(events.Subject(e.Type()), e))
-	return err
+func (p *jsPublisher) Publish(ctx context.Context, e events.Event) error {
+	ack, err := p.js.PublishMsg(ctx, events.ToMsg(events.Subject(e.Type()), e))
+	if err != nil {
+		return err
+	}
+	if ack.Duplicate {
+		p.duplicates.Add(1)
+	}
+	p.acks.Add(1)
+	return nil
 }
 
 // TestClusterStoresEachTickOnce runs two schedulers, as two workers of a
@@ -125,10 +137,11 @@ func TestClusterStoresEachTickOnce(t *testing.T) {
 	ticks := []time.Time{utc(2026, 5, 1, 12, 5, 0), utc(2026, 5, 1, 12, 10, 0)}
 	var clocks []*fakeClock
 	var stops []func()
+	pub := &jsPublisher{js: js}
 	for _, start := range []time.Time{utc(2026, 5, 1, 12, 0, 7), utc(2026, 5, 1, 12, 3, 41)} {
 		clock := newFakeClock(start)
 		clocks = append(clocks, clock)
-		s, err := New([]Entry{{Rule: "five", Schedule: mustParse(t, "rate(5m)")}}, jsPublisher{js}, zerolog.Nop(), clock.option())
+		s, err := New([]Entry{{Rule: "five", Schedule: mustParse(t, "rate(5m)")}}, pub, zerolog.Nop(), clock.option())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,8 +153,12 @@ func TestClusterStoresEachTickOnce(t *testing.T) {
 			clock.Set(tick)
 		}
 	}
+	waitFor(t, wait, "every worker's publishes to be acked", func() bool { return pub.acks.Load() == int64(len(ticks)*len(clocks)) })
 	for _, stop := range stops {
-		stop() // waits for the publishes in flight
+		stop()
+	}
+	if d := pub.duplicates.Load(); d != int64(len(ticks)) {
+		t.Errorf("%d publishes acked as duplicates, want %d", d, len(ticks))
 	}
 
 	info, err := stream.Info(ctx)

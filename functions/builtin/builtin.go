@@ -3,6 +3,7 @@
 package builtin
 
 import (
+	_ "github.com/codebridge/codebridge/functions/build"     // build: buildspec.yml runner
 	_ "github.com/codebridge/codebridge/functions/exec"      // exec: run a program
 	_ "github.com/codebridge/codebridge/functions/http"      // http: POST the event to a URL
 	_ "github.com/codebridge/codebridge/functions/notify"    // notify: webhook, Slack, email, NATS

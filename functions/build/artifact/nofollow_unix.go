@@ -1,0 +1,7 @@
+//go:build unix
+
+package artifact
+
+import "syscall"
+
+const syscallNoFollow = syscall.O_NOFOLLOW

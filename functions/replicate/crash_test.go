@@ -1,0 +1,119 @@
+package replicate
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/functions"
+)
+
+// helperEnv carries a worker's set-up to TestHelperWorker in a child
+// process.
+const helperEnv = "CB_REPLICATE_HELPER_WORKER"
+
+type helperSpec struct {
+	NATSURL string          `json:"natsURL"`
+	DataDir string          `json:"dataDir"`
+	Config  Config          `json:"config"`
+	Event   json.RawMessage `json:"event"`
+	InvID   string          `json:"invID"`
+	LockTTL time.Duration   `json:"lockTTL"`
+}
+
+// TestHelperWorker is not a test: it is the worker process that
+// TestWorkerKilledDuringPush starts and kills.
+func TestHelperWorker(t *testing.T) {
+	raw := os.Getenv(helperEnv)
+	if raw == "" {
+		t.Skip("helper process only")
+	}
+	var spec helperSpec
+	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(spec.NATSURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := newFunction("mirror", spec.Config, functions.Deps{Logger: zerolog.Nop(), DataDir: spec.DataDir, JetStream: js})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.lockTTL = spec.LockTTL
+	var e events.Event
+	if err := json.Unmarshal(spec.Event, &e); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Invoke(context.Background(), functions.Invocation{ID: spec.InvID, Attempt: 1, Event: e})
+	t.Logf("invoke returned: %v", err)
+}
+
+// TestWorkerKilledDuringPush kills a worker process (SIGKILL) while its push
+// to a target is in progress, then "restarts" it: JetStream's redelivery of
+// the same invocation waits out the dead worker's lock and brings every
+// target to the source's state, including a push made after the crash.
+func TestWorkerKilledDuringPush(t *testing.T) {
+	_, js, natsURL := startJS(t)
+	rs := newRepoSet(t)
+	g := installGate(t, rs.fileDst)
+	dataDir := t.TempDir()
+	const ttl = 3 * time.Second
+
+	ev := refEvent(t, rs.src, "main", rs.commit(t, "main"))
+	evJSON, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := json.Marshal(helperSpec{NATSURL: natsURL, DataDir: dataDir, Config: rs.config(), Event: evJSON, InvID: "inv-crash", LockTTL: ttl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWorker$", "-test.v")
+	cmd.Env = append(os.Environ(), helperEnv+"="+string(spec))
+	out := &logBuf{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	waitFor(t, 30*time.Second, "the worker's push reaches the gated target", g.started)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	// The killed worker's git push lives on in its own process group: make
+	// its hook refuse, so it cannot land after the restarted worker's push.
+	g.touch("abort")
+	waitFor(t, 10*time.Second, "the orphaned push is refused", func() bool { return g.exists("aborted") })
+	g.release()
+
+	// A push that the dead worker never saw.
+	rs.commit(t, "main")
+
+	// The restarted worker, same data directory, gets the invocation again.
+	f, err := newFunction("mirror", rs.config(), functions.Deps{Logger: zerolog.Nop(), DataDir: dataDir, JetStream: js})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	f.lockTTL = ttl
+	inv := invocation(ev)
+	inv.ID, inv.Attempt = "inv-crash", 2
+	if _, err := invoke(t, f, inv); err != nil {
+		t.Fatalf("redelivered invocation: %v\nworker output:\n%s", err, out)
+	}
+	rs.converged(t)
+}
