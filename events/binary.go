@@ -40,6 +40,10 @@ func FromHeaders(names []string, get func(name string) string, contentType strin
 		return Event{}, fieldError("specversion", fmt.Sprintf("must be %q, got %q", event.CloudEventsVersionV1, sv))
 	}
 	e := event.New(event.CloudEventsVersionV1)
+	// The context is written directly rather than through the SDK's
+	// setters, which trim spaces from id, type and subject: the structured
+	// JSON reader does not, and a value must read the same in both modes.
+	ctx := e.Context.(*event.EventContextV1)
 	for attr, raw := range attrs {
 		v, err := url.PathUnescape(raw)
 		if err != nil {
@@ -48,15 +52,27 @@ func FromHeaders(names []string, get func(name string) string, contentType strin
 		switch attr {
 		case "specversion":
 		case "id":
-			e.SetID(v)
+			ctx.ID = v
 		case "source":
-			e.SetSource(v)
+			u := types.ParseURIRef(v)
+			if u == nil {
+				return Event{}, fieldError("source", "must be a URI-reference")
+			}
+			ctx.Source = *u
 		case "type":
-			e.SetType(v)
+			ctx.Type = v
 		case "subject":
-			e.SetSubject(v)
+			if v != "" {
+				ctx.Subject = &v
+			}
 		case "dataschema":
-			e.SetDataSchema(v)
+			if v != "" {
+				u := types.ParseURI(v)
+				if u == nil {
+					return Event{}, fieldError("dataschema", "must be a URI")
+				}
+				ctx.DataSchema = u
+			}
 		case "datacontenttype":
 			// Some producers send it as ce-datacontenttype; the
 			// content-type header wins when both are present.
@@ -84,7 +100,7 @@ func FromHeaders(names []string, get func(name string) string, contentType strin
 		}
 	}
 	if contentType != "" {
-		e.SetDataContentType(contentType)
+		ctx.DataContentType = &contentType
 	}
 	if len(body) > 0 {
 		e.DataEncoded = body
