@@ -66,6 +66,7 @@ var catalogue = map[string]func() Validator{
 	NotificationFailed:              func() Validator { return new(NotificationData) },
 	EngineInvocationFailed:          func() Validator { return new(InvocationFailedData) },
 	EngineRuleDisabled:              func() Validator { return new(RuleDisabledData) },
+	EngineScheduled:                 func() Validator { return new(ScheduledData) },
 }
 
 // Types lists the catalogue's event types in sorted order.
