@@ -32,7 +32,7 @@ type DeadLetter struct {
 	Error      string          `json:"error"`
 	Attempts   int             `json:"attempts"`
 	FailedAt   time.Time       `json:"failedAt"`
-	Invocation json.RawMessage `json:"invocation,omitempty"` // the work-queue message, for redrive
+	Invocation json.RawMessage `json:"invocation,omitempty"` // the envelope, for redrive
 }
 
 // ErrNotFound is returned for a DLQ sequence that does not exist.
@@ -133,9 +133,13 @@ func (q DLQ) Redrive(ctx context.Context, seq uint64) error {
 		if err := json.Unmarshal(d.Invocation, &inv); err != nil {
 			return fmt.Errorf("engine: redrive %d: decode invocation: %w", seq, err)
 		}
+		var e events.Event
+		if err := json.Unmarshal(d.Event, &e); err != nil {
+			return fmt.Errorf("engine: redrive %d: decode event: %w", seq, err)
+		}
 		inv.Redriven++
 		inv.Created = time.Now().UTC()
-		m, err := inv.msg()
+		m, err := inv.msg(e, nil)
 		if err != nil {
 			return err
 		}

@@ -467,7 +467,7 @@ rules:
   - name: r
     match: event.type == "dev.codebridge.repository.referenceUpdated"
     targets: [ { function: slow } ]
-`, func(o *Options) { o.AckWait = 300 * time.Millisecond })
+`, func(o *Options) { o.AckWait = time.Second })
 	h.publish(pushEvent(t, "e-1", "app", "main"))
 	waitFor(t, 10*time.Second, "invocation start", func() bool { return rec.len() == 1 })
 	// Hold the invocation for several ack waits: in-progress acks keep it.
@@ -476,7 +476,7 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(1500 * time.Millisecond)
+	deadline := time.Now().Add(3500 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		info, err := cons.Info(context.Background())
 		if err != nil {

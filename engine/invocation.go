@@ -15,20 +15,25 @@ import (
 	"github.com/codebridge/codebridge/rules"
 )
 
-// invocation is the body of a CB_INVOCATIONS message: everything the invoker
+// hdrInvocation carries the invocation envelope (JSON) on a CB_INVOCATIONS
+// message. The message itself is the event in the CloudEvents NATS binding's
+// binary mode, copied from CB_EVENTS, so the router forwards the event
+// without re-encoding it and the invoker reads it without parsing its data.
+const hdrInvocation = "Cb-Invocation"
+
+// invocation is the envelope: everything besides the event that the invoker
 // needs to call the function, so it never looks anything up again.
 type invocation struct {
-	ID       string          `json:"id"`
-	Rule     string          `json:"rule"`
-	Target   int             `json:"target"`
-	Function string          `json:"function"`
-	Event    json.RawMessage `json:"event"` // CloudEvents JSON
-	Input    json.RawMessage `json:"input"`
+	ID       string `json:"id"`
+	Rule     string `json:"rule"`
+	Target   int    `json:"target"`
+	Function string `json:"function"`
+	// Input is the rule target's input; absent when the input is the event.
+	Input    json.RawMessage `json:"input,omitempty"`
 	Context  map[string]any  `json:"context,omitempty"`
 	Retry    retryPolicy     `json:"retry"`
 	Created  time.Time       `json:"created"`
-	// Redriven counts how often the invocation came back from the DLQ.
-	Redriven int `json:"redriven,omitempty"`
+	Redriven int             `json:"redriven,omitempty"` // times it came back from the DLQ
 }
 
 // retryPolicy is rules.RetryPolicy in plain durations.
@@ -90,41 +95,68 @@ func invocationID(e events.Event, rule string, target int) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// newInvocation builds the invocation of one match.
-func newInvocation(e events.Event, eventJSON []byte, m rules.Match, now time.Time) invocation {
-	return invocation{
+// newInvocation builds the envelope of one match.
+func newInvocation(e events.Event, m rules.Match, now time.Time) invocation {
+	inv := invocation{
 		ID:       invocationID(e, m.Rule, m.Target),
 		Rule:     m.Rule,
 		Target:   m.Target,
 		Function: m.Function,
-		Event:    eventJSON,
-		Input:    m.Input,
 		Context:  m.Context,
 		Retry:    retryFrom(m.Retry),
 		Created:  now,
 	}
+	if !m.InputIsEvent {
+		inv.Input = m.Input
+	}
+	return inv
 }
 
-// msg encodes the invocation for the work queue, with its dedupe id.
-func (inv invocation) msg() (*nats.Msg, error) {
-	b, err := json.Marshal(inv)
+// msg encodes the invocation for the work queue with its dedupe id.
+// eventHeader is the event's binary-mode header as stored in CB_EVENTS, or
+// nil to encode e afresh.
+func (inv invocation) msg(e events.Event, eventHeader nats.Header) (*nats.Msg, error) {
+	env, err := json.Marshal(inv)
 	if err != nil {
 		return nil, fmt.Errorf("engine: encode invocation: %w", err)
 	}
 	m := nats.NewMsg(invokeSubject(inv.Function))
-	m.Data = b
+	if eventHeader != nil && eventHeader.Get("ce-specversion") != "" {
+		for k, v := range eventHeader {
+			m.Header[k] = v
+		}
+	} else {
+		m.Header = events.ToMsg(m.Subject, e).Header
+	}
+	m.Header.Set(hdrInvocation, string(env))
 	m.Header.Set(nats.MsgIdHdr, inv.ID+"."+strconv.Itoa(inv.Redriven))
+	m.Data = e.Data()
 	return m, nil
 }
 
-func decodeInvocation(data []byte) (invocation, events.Event, error) {
+// decodeInvocation reads a work-queue message. The event was validated when
+// it entered CB_EVENTS, so it is only decoded here.
+func decodeInvocation(h nats.Header, data []byte) (invocation, events.Event, error) {
 	var inv invocation
-	if err := json.Unmarshal(data, &inv); err != nil {
+	env := h.Get(hdrInvocation)
+	if env == "" {
+		return inv, events.Event{}, fmt.Errorf("engine: invocation message without %s header", hdrInvocation)
+	}
+	if err := json.Unmarshal([]byte(env), &inv); err != nil {
 		return inv, events.Event{}, fmt.Errorf("engine: decode invocation: %w", err)
 	}
-	var e events.Event
-	if err := json.Unmarshal(inv.Event, &e); err != nil {
+	e, err := events.DecodeMsg(&nats.Msg{Header: h, Data: data})
+	if err != nil {
 		return inv, e, fmt.Errorf("engine: decode invocation %s event: %w", inv.ID, err)
 	}
 	return inv, e, nil
+}
+
+// input is what the function gets: the target's input, or the event in
+// CloudEvents JSON.
+func (inv invocation) input(e events.Event) json.RawMessage {
+	if len(inv.Input) > 0 {
+		return inv.Input
+	}
+	return events.AppendJSON(make([]byte, 0, 512+len(e.Data())), e)
 }

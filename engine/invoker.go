@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -86,7 +87,7 @@ func (iv *invoker) handle(ctx context.Context, m jetstream.Msg) {
 	if md, err := m.Metadata(); err == nil {
 		attempt = int(md.NumDelivered)
 	}
-	inv, e, err := decodeInvocation(m.Data())
+	inv, e, err := decodeInvocation(m.Headers(), m.Data())
 	if err != nil {
 		iv.deadLetter(ctx, m, inv, e, attempt, events.ReasonInvalid, err)
 		return
@@ -101,7 +102,7 @@ func (iv *invoker) handle(ctx context.Context, m jetstream.Msg) {
 	stop := keepInProgress(m, iv.ackWait)
 	res, err := iv.call(ctx, functions.Invocation{
 		ID: inv.ID, Attempt: attempt, Rule: inv.Rule, Function: iv.name,
-		Event: e, Input: inv.Input, Context: inv.Context,
+		Event: e, Input: inv.input(e), Context: inv.Context,
 	})
 	stop()
 	eng.metrics.invocationSeconds.WithLabelValues(iv.name).Observe(time.Since(start).Seconds())
@@ -168,8 +169,13 @@ func (iv *invoker) deadLetter(ctx context.Context, m jetstream.Msg, inv invocati
 	eng := iv.eng
 	d := DeadLetter{
 		ID: inv.ID, Rule: inv.Rule, Target: inv.Target, Function: iv.name,
-		Event: inv.Event, Input: inv.Input, Reason: reason, Error: cause.Error(),
-		Attempts: attempts, FailedAt: time.Now().UTC(), Invocation: m.Data(),
+		Input: inv.Input, Reason: reason, Error: cause.Error(),
+		Attempts: attempts, FailedAt: time.Now().UTC(),
+	}
+	if e.ID() != "" {
+		d.Event = events.AppendJSON(nil, e)
+		d.Input = inv.input(e)
+		d.Invocation, _ = json.Marshal(inv)
 	}
 	if d.ID == "" {
 		if md, err := m.Metadata(); err == nil {

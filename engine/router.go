@@ -100,16 +100,11 @@ func (r *router) route(ctx context.Context, m jetstream.Msg) {
 		_ = m.Ack()
 		return
 	}
-	eventJSON, err := json.Marshal(e)
-	if err != nil {
-		r.refuse(ctx, m, e, events.ReasonInvalid, err)
-		return
-	}
 	now := time.Now().UTC()
 	futures := make([]jetstream.PubAckFuture, 0, len(matches))
 	for _, match := range matches {
-		inv := newInvocation(e, eventJSON, match, now)
-		msg, err := inv.msg()
+		inv := newInvocation(e, match, now)
+		msg, err := inv.msg(e, m.Headers())
 		if err == nil {
 			var f jetstream.PubAckFuture
 			f, err = eng.bus.js.PublishMsgAsync(msg, stallWait)

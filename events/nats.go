@@ -82,6 +82,10 @@ func FromMsg(m *nats.Msg) (Event, error) {
 	return e, nil
 }
 
+// DecodeMsg is FromMsg without validation, for messages whose event was
+// validated when it was first stored (the engine's own work queue).
+func DecodeMsg(m *nats.Msg) (Event, error) { return decodeMsg(m.Header, m.Data) }
+
 func decodeMsg(h nats.Header, body []byte) (Event, error) {
 	names := make([]string, 0, len(h))
 	binary := false

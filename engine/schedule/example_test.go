@@ -3,6 +3,7 @@ package schedule_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -44,24 +45,35 @@ func ExampleNewEvent() {
 type printer struct{ done chan struct{} }
 
 func (p printer) Publish(_ context.Context, e events.Event) error {
-	fmt.Println("publish", e.ID())
+	fmt.Println("publish", e.ID(), e.Time().Format(time.RFC3339))
 	close(p.done)
 	return nil
 }
 
 func ExampleScheduler() {
-	// A clock that is already at the tick: the scheduler fires at once.
-	tick := time.Date(2026, 5, 2, 3, 0, 0, 0, time.UTC)
-	now := func() time.Time { return tick }
+	// A virtual clock whose first timer fires at once and moves the time to
+	// its end, and whose later timers never fire; production code leaves
+	// the default (time.Now, time.After).
+	var mu sync.Mutex
+	clock := time.Date(2026, 5, 2, 2, 17, 0, 0, time.UTC)
+	fired := false
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	after := func(d time.Duration) <-chan time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		if fired {
+			return nil
+		}
+		fired = true
+		clock = clock.Add(d)
 		ch := make(chan time.Time, 1)
-		ch <- tick
+		ch <- clock
 		return ch
 	}
+
 	s, _ := schedule.Parse("rate(1 hour)")
 	pub := printer{done: make(chan struct{})}
-	sched, err := schedule.New([]schedule.Entry{{Rule: "hourly", Schedule: s}}, pub, zerolog.Nop(),
-		schedule.WithClock(func() time.Time { return now().Add(-time.Hour) }, after))
+	sched, err := schedule.New([]schedule.Entry{{Rule: "hourly", Schedule: s}}, pub, zerolog.Nop(), schedule.WithClock(now, after))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -70,8 +82,8 @@ func ExampleScheduler() {
 	stopped := make(chan struct{})
 	go func() { _ = sched.Run(ctx); close(stopped) }()
 	<-pub.done
-	cancel()
+	cancel() // Run returns once the publishes in flight are done
 	<-stopped
 	// Output:
-	// publish sched-hourly-1777690800
+	// publish sched-hourly-1777690800 2026-05-02T03:00:00Z
 }
