@@ -57,6 +57,8 @@ type Engine struct {
 
 	cfg   atomic.Pointer[rules.Config]
 	rules atomic.Pointer[rules.Set]
+	// inline maps the functions the router may run itself to their invoker.
+	inline atomic.Pointer[map[string]*invoker]
 
 	mu        sync.Mutex // guards invokers and functions during reloads
 	functions map[string]functions.Function
@@ -296,6 +298,7 @@ func (e *Engine) startFunction(ctx context.Context, name string, fn functions.Fu
 		timeout:     durationOr(fc.Timeout.D(), durationOr(defaultTimeout(fc.Type), 5*time.Minute)),
 		ackWait:     e.opts.AckWait,
 		log:         e.log.With().Str("function", name).Logger(),
+		slots:       make(inlineSlots, max(fc.Concurrency, 1)),
 	}
 	cc, err := iv.start(ctx)
 	if err != nil {
@@ -303,6 +306,7 @@ func (e *Engine) startFunction(ctx context.Context, name string, fn functions.Fu
 	}
 	e.invokers[name] = iv
 	e.consumes = append(e.consumes, cc)
+	e.publishInline()
 	return nil
 }
 

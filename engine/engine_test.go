@@ -278,38 +278,82 @@ rules:
 }
 
 func TestRetryThenSuccess(t *testing.T) {
-	var rec recorder
-	b := install(t, "flaky", func(_ context.Context, inv functions.Invocation) (functions.Result, error) {
-		rec.add(inv)
-		if inv.Attempt < 3 {
-			return functions.Result{}, errors.New("not yet")
-		}
-		return functions.Result{}, nil
-	})
-	h := startEngine(t, `
+	for _, inline := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) {
+			var rec recorder
+			b := install(t, "flaky", func(_ context.Context, inv functions.Invocation) (functions.Result, error) {
+				rec.add(inv)
+				if inv.Attempt < 3 {
+					return functions.Result{}, errors.New("not yet")
+				}
+				return functions.Result{}, nil
+			})
+			h := startEngine(t, fmt.Sprintf(`
 functions:
-  flaky: { type: testfn, behaviour: "`+b+`" }
+  flaky: { type: testfn, behaviour: "%s", inline: %v }
 rules:
   - name: r
     match: event.type == "dev.codebridge.repository.referenceUpdated"
     targets: [ { function: flaky } ]
     retry: { maxAttempts: 5, baseDelay: 10ms, maxDelay: 20ms }
-`, nil)
-	h.publish(pushEvent(t, "e-1", "app", "main"))
-	waitFor(t, 10*time.Second, "three attempts", func() bool { return rec.len() >= 3 })
-	waitFor(t, 10*time.Second, "work queue empty", func() bool { return h.streamMsgs(StreamInvocations) == 0 })
-	got := rec.all()
-	if len(got) != 3 {
-		t.Fatalf("%d attempts, want 3", len(got))
+`, b, inline), nil)
+			h.publish(pushEvent(t, "e-1", "app", "main"))
+			waitFor(t, 10*time.Second, "three attempts", func() bool { return rec.len() >= 3 })
+			waitFor(t, 10*time.Second, "work queue empty", func() bool { return h.streamMsgs(StreamInvocations) == 0 })
+			got := rec.all()
+			if len(got) != 3 {
+				t.Fatalf("%d attempts, want 3", len(got))
+			}
+			for i, inv := range got {
+				if inv.Attempt != i+1 || inv.ID != got[0].ID {
+					t.Errorf("attempt %d: %+v (ids must be stable)", i+1, inv)
+				}
+			}
+			if n := h.streamMsgs(StreamDLQ); n != 0 {
+				t.Errorf("DLQ holds %d, want 0", n)
+			}
+		})
 	}
-	for i, inv := range got {
-		if inv.Attempt != i+1 || inv.ID != got[0].ID {
-			t.Errorf("attempt %d: %+v (ids must be stable)", i+1, inv)
+}
+
+func TestInlineFailuresDeadLetter(t *testing.T) {
+	var rec recorder
+	b := install(t, "f", func(_ context.Context, inv functions.Invocation) (functions.Result, error) {
+		rec.add(inv)
+		if inv.Event.ID() == "perm" {
+			return functions.Result{}, functions.Permanent(errors.New("no"))
 		}
+		return functions.Result{}, errors.New("later")
+	})
+	h := startEngine(t, `
+functions:
+  f: { type: testfn, behaviour: "`+b+`", inline: true }
+rules:
+  - name: r
+    match: event.type == "dev.codebridge.repository.referenceUpdated"
+    targets: [ { function: f } ]
+    retry: { maxAttempts: 2, baseDelay: 5ms, maxDelay: 10ms }
+`, nil)
+	h.publish(pushEvent(t, "perm", "app", "main"))
+	h.publish(pushEvent(t, "flaky", "app", "main"))
+	waitFor(t, 10*time.Second, "two dead letters", func() bool { return h.streamMsgs(StreamDLQ) == 2 })
+	list, _ := h.eng.DLQ().List(context.Background(), 0, 10)
+	byEvent := map[string]DeadLetter{}
+	for _, d := range list {
+		var ev events.Event
+		_ = json.Unmarshal(d.Event, &ev)
+		byEvent[ev.ID()] = d
 	}
-	if n := h.streamMsgs(StreamDLQ); n != 0 {
-		t.Errorf("DLQ holds %d, want 0", n)
+	if d := byEvent["perm"]; d.Reason != events.ReasonPermanent || d.Attempts != 1 {
+		t.Errorf("permanent inline failure: %+v", d)
 	}
+	if d := byEvent["flaky"]; d.Reason != events.ReasonExhausted || d.Attempts != 2 {
+		t.Errorf("exhausted after an inline attempt and a queued one: %+v", d)
+	}
+	if n := rec.len(); n != 3 {
+		t.Errorf("%d calls, want 3 (1 permanent, 2 retryable)", n)
+	}
+	waitFor(t, 10*time.Second, "work queue empty", func() bool { return h.streamMsgs(StreamInvocations) == 0 })
 }
 
 func TestExhaustedGoesToDLQAndRedrive(t *testing.T) {

@@ -34,6 +34,11 @@ type invocation struct {
 	Retry    retryPolicy     `json:"retry"`
 	Created  time.Time       `json:"created"`
 	Redriven int             `json:"redriven,omitempty"` // times it came back from the DLQ
+	// Prior counts attempts made before the invocation was queued (the
+	// router's inline attempt); the first delivery then waits until
+	// NotBefore, the end of that attempt's backoff.
+	Prior     int       `json:"prior,omitempty"`
+	NotBefore time.Time `json:"notBefore,omitzero"`
 }
 
 // retryPolicy is rules.RetryPolicy in plain durations.

@@ -28,6 +28,7 @@ type invoker struct {
 	ackWait     time.Duration
 	log         zerolog.Logger
 	inflight    sync.WaitGroup
+	slots       inlineSlots // inline attempts on this worker
 	// cancel stops in-flight invocations when a graceful shutdown runs out of time.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -80,31 +81,83 @@ func (iv *invoker) drain(deadline time.Duration) {
 	iv.cancel()
 }
 
-// handle runs one invocation and settles its message.
+// verdict is what one attempt came to.
+type verdict int
+
+const (
+	succeeded verdict = iota
+	retry             // try again after delay
+	dead              // dead-letter with reason
+)
+
+type outcome struct {
+	verdict verdict
+	delay   time.Duration
+	reason  string
+	err     error // masked
+}
+
+// handle runs one work-queue delivery and settles its message.
 func (iv *invoker) handle(ctx context.Context, m jetstream.Msg) {
-	eng := iv.eng
-	attempt := 1
+	delivered := 1
 	if md, err := m.Metadata(); err == nil {
-		attempt = int(md.NumDelivered)
+		delivered = int(md.NumDelivered)
 	}
 	inv, e, err := decodeInvocation(m.Headers(), m.Data())
 	if err != nil {
-		iv.deadLetter(ctx, m, inv, e, attempt, events.ReasonInvalid, err)
+		iv.settleQueue(ctx, m, inv, e, delivered, outcome{verdict: dead, reason: events.ReasonInvalid, err: err})
 		return
 	}
-	log := iv.log.With().Str("invocation", inv.ID).Str("rule", inv.Rule).Str("event", e.ID()).Int("attempt", attempt).Logger()
+	attempt := delivered
+	if inv.Prior > 0 {
+		// A retry of an inline attempt: its first delivery only waits out the
+		// backoff (the queue has no delayed publish), so it is no attempt.
+		if delivered == 1 {
+			_ = m.NakWithDelay(max(time.Until(inv.NotBefore), 0))
+			return
+		}
+		attempt = inv.Prior + delivered - 1
+	}
 	if attempt > 1 && time.Since(inv.Created) > inv.Retry.MaxAge {
-		iv.deadLetter(ctx, m, inv, e, attempt-1, events.ReasonExhausted, fmt.Errorf("maxAge %s reached", inv.Retry.MaxAge))
+		iv.settleQueue(ctx, m, inv, e, attempt-1, outcome{verdict: dead, reason: events.ReasonExhausted, err: fmt.Errorf("maxAge %s reached", inv.Retry.MaxAge)})
 		return
 	}
-
-	start := time.Now()
 	stop := keepInProgress(m, iv.ackWait)
+	out := iv.attempt(ctx, inv, e, attempt)
+	stop()
+	iv.settleQueue(ctx, m, inv, e, attempt, out)
+}
+
+// settleQueue maps an outcome onto the work-queue message: ack, nak with the
+// backoff, or dead-letter then term.
+func (iv *invoker) settleQueue(ctx context.Context, m jetstream.Msg, inv invocation, e events.Event, attempt int, out outcome) {
+	switch out.verdict {
+	case succeeded:
+		// A lost ack means the invocation runs again: at-least-once, and the
+		// function's idempotency (by invocation id) absorbs it.
+		_ = m.Ack()
+	case retry:
+		_ = m.NakWithDelay(out.delay)
+	case dead:
+		if err := iv.deadLetter(ctx, m, inv, e, attempt, out.reason, out.err); err != nil {
+			iv.log.Error().Err(err).Msg("dead-letter invocation; will retry")
+			_ = m.NakWithDelay(time.Second)
+			return
+		}
+		_ = m.Term()
+	}
+}
+
+// attempt runs the function once and says what should happen next. Events
+// the function emitted are stored before it reports success.
+func (iv *invoker) attempt(ctx context.Context, inv invocation, e events.Event, attempt int) outcome {
+	eng := iv.eng
+	log := iv.log.With().Str("invocation", inv.ID).Str("rule", inv.Rule).Str("event", e.ID()).Int("attempt", attempt).Logger()
+	start := time.Now()
 	res, err := iv.call(ctx, functions.Invocation{
 		ID: inv.ID, Attempt: attempt, Rule: inv.Rule, Function: iv.name,
 		Event: e, Input: inv.input(e), Context: inv.Context,
 	})
-	stop()
 	eng.metrics.invocationSeconds.WithLabelValues(iv.name).Observe(time.Since(start).Seconds())
 
 	if err == nil {
@@ -112,40 +165,35 @@ func (iv *invoker) handle(ctx context.Context, m jetstream.Msg) {
 			// The effect happened but its events are not stored: run again;
 			// the function sees the same invocation id and can skip the effect.
 			log.Error().Err(perr).Msg("store emitted events; retrying invocation")
-			_ = m.NakWithDelay(inv.Retry.backoff(attempt))
-			return
+			return outcome{verdict: retry, delay: inv.Retry.backoff(attempt)}
 		}
 		eng.metrics.invocations.WithLabelValues(iv.name, "ok").Inc()
-		// A lost ack means the invocation runs again: at-least-once, and the
-		// function's idempotency (by invocation id) absorbs it.
-		_ = m.Ack()
 		log.Debug().Dur("took", time.Since(start)).Msg("invocation succeeded")
-		return
+		return outcome{verdict: succeeded}
 	}
 
-	msg := eng.masker.mask(err.Error())
+	masked := errors.New(eng.masker.mask(err.Error()))
 	switch {
 	case functions.IsPermanent(err):
 		// A function may report what it did before failing for good (for
 		// example notification.failed per channel): store that first.
 		if perr := eng.emit(ctx, e, inv.Context, res.Events); perr != nil {
 			log.Error().Err(perr).Msg("store events of a failed invocation; retrying")
-			_ = m.NakWithDelay(inv.Retry.backoff(attempt))
-			return
+			return outcome{verdict: retry, delay: inv.Retry.backoff(attempt)}
 		}
 		eng.metrics.invocations.WithLabelValues(iv.name, "permanent").Inc()
-		iv.deadLetter(ctx, m, inv, e, attempt, events.ReasonPermanent, errors.New(msg))
+		return outcome{verdict: dead, reason: events.ReasonPermanent, err: masked}
 	case attempt >= inv.Retry.MaxAttempts:
 		eng.metrics.invocations.WithLabelValues(iv.name, "exhausted").Inc()
-		iv.deadLetter(ctx, m, inv, e, attempt, events.ReasonExhausted, errors.New(msg))
+		return outcome{verdict: dead, reason: events.ReasonExhausted, err: masked}
 	default:
 		eng.metrics.invocations.WithLabelValues(iv.name, "retry").Inc()
 		delay, ok := functions.RetryDelay(err)
 		if !ok || delay <= 0 {
 			delay = inv.Retry.backoff(attempt)
 		}
-		log.Warn().Str("error", msg).Dur("retryIn", delay).Msg("invocation failed; will retry")
-		_ = m.NakWithDelay(delay)
+		log.Warn().Str("error", masked.Error()).Dur("retryIn", delay).Msg("invocation failed; will retry")
+		return outcome{verdict: retry, delay: delay}
 	}
 }
 
@@ -163,13 +211,14 @@ func (iv *invoker) call(ctx context.Context, inv functions.Invocation) (res func
 	return iv.fn.Invoke(ctx, inv)
 }
 
-// deadLetter stores the failed invocation in CB_DLQ, announces it with an
-// invocationFailed event and removes it from the work queue, in that order.
-func (iv *invoker) deadLetter(ctx context.Context, m jetstream.Msg, inv invocation, e events.Event, attempts int, reason string, cause error) {
+// deadLetter stores the failed invocation in CB_DLQ and announces it with an
+// invocationFailed event. The caller removes the message only after it
+// returns nil.
+func (iv *invoker) deadLetter(ctx context.Context, m jetstream.Msg, inv invocation, e events.Event, attempts int, reason string, cause error) error {
 	eng := iv.eng
 	d := DeadLetter{
 		ID: inv.ID, Rule: inv.Rule, Target: inv.Target, Function: iv.name,
-		Input: inv.Input, Reason: reason, Error: cause.Error(),
+		Reason: reason, Error: cause.Error(),
 		Attempts: attempts, FailedAt: time.Now().UTC(),
 	}
 	if e.ID() != "" {
@@ -187,9 +236,7 @@ func (iv *invoker) deadLetter(ctx context.Context, m jetstream.Msg, inv invocati
 	}
 	seq, err := deadLetter(ctx, eng.bus.js, d)
 	if err != nil {
-		iv.log.Error().Err(err).Msg("dead-letter invocation; will retry")
-		_ = m.NakWithDelay(time.Second)
-		return
+		return err
 	}
 	eng.metrics.deadLetters.WithLabelValues(iv.name, reason).Inc()
 	if e.ID() != "" {
@@ -199,7 +246,7 @@ func (iv *invoker) deadLetter(ctx context.Context, m jetstream.Msg, inv invocati
 	}
 	iv.log.Error().Str("invocation", inv.ID).Str("rule", inv.Rule).Str("reason", reason).
 		Int("attempts", attempts).Str("error", d.Error).Uint64("dlq", seq).Msg("invocation dead-lettered")
-	_ = m.Term()
+	return nil
 }
 
 // keepInProgress tells the server, every third of the ack wait, that the

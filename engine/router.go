@@ -16,6 +16,10 @@ import (
 	"github.com/codebridge/codebridge/events"
 )
 
+// routerAckWait is the router consumer's ack wait; an inline attempt keeps
+// its event with in-progress acks.
+const routerAckWait = 30 * time.Second
+
 // router consumes CB_EVENTS, matches each event against the current rule set
 // and stores one invocation per (rule, target). It acks an event only after
 // every invocation it produced has its PubAck.
@@ -39,7 +43,7 @@ func (r *router) start(ctx context.Context) (jetstream.ConsumeContext, error) {
 		Durable:       routerConsumer,
 		Description:   "codebridge router: events -> invocations",
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       30 * time.Second,
+		AckWait:       routerAckWait,
 		MaxAckPending: 4096,
 		MaxDeliver:    -1,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
@@ -98,6 +102,9 @@ func (r *router) route(ctx context.Context, m jetstream.Msg) {
 	eng.metrics.eventsRouted.Inc()
 	if len(matches) == 0 {
 		_ = m.Ack()
+		return
+	}
+	if len(matches) == 1 && r.tryInline(ctx, m, e, matches[0]) {
 		return
 	}
 	now := time.Now().UTC()

@@ -39,6 +39,22 @@ func (c *Config) Secrets() []string { return c.secrets }
 // RuleSet returns the compiled rules.
 func (c *Config) RuleSet() *Set { return c.set }
 
+// DecodePipelines fills v (a pointer, typically to a slice of pipeline
+// specs) from the pipelines block the way Parse decodes the rest of the file:
+// ${VAR} expanded, unknown fields refused, a *LoadError naming file, line
+// and column. An absent block leaves v untouched.
+func (c *Config) DecodePipelines(v any) error {
+	if c.Pipelines.Kind == 0 {
+		return nil
+	}
+	err := decodeStrict(c.Path, "pipelines", &c.Pipelines, v)
+	var le *LoadError
+	if errors.As(err, &le) {
+		maskSecrets(le.Problems, c.secrets)
+	}
+	return err
+}
+
 // ServerConfig is the server block.
 type ServerConfig struct {
 	HTTP    string `yaml:"http"`    // default 127.0.0.1:8080
@@ -108,6 +124,11 @@ type FunctionConfig struct {
 	// Timeout bounds one invocation (default 5m); the function sees it as its
 	// context deadline.
 	Timeout Duration `yaml:"timeout"`
+	// Inline lets the router run the function itself when an event matches
+	// it as its only target, skipping the work queue on the first attempt
+	// (retries still go through it). For fast functions: lower latency and
+	// higher throughput; the concurrency limit then holds per worker.
+	Inline bool `yaml:"inline"`
 
 	// node is the block without type/concurrency/timeout, with ${VAR}
 	// expanded.
