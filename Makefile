@@ -31,6 +31,8 @@ test: fmt vet
 # bench command; figures go into BENCHMARKS.md.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./rules/ ./events/
+	$(GO) test -run '^$$' -bench EventToFirstCommand -benchtime 20x ./functions/build/
+	$(GO) test -run '^$$' -bench ReplicationLag -benchtime 20x ./functions/replicate/
 	$(GO) run ./cmd/cbbench
 
 # Short fuzz runs of every fuzz target (seeded from testdata/).

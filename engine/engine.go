@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/codebridge/codebridge/engine/poll"
+	"github.com/codebridge/codebridge/engine/schedule"
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
 	"github.com/codebridge/codebridge/rules"
@@ -66,8 +67,9 @@ type Engine struct {
 	consumes  []jetstream.ConsumeContext
 	runCtx    context.Context
 
-	router   *router
-	listener net.Listener
+	router    *router
+	scheduler *schedule.Scheduler
+	listener  net.Listener
 	http     *http.Server
 	ready    atomic.Bool
 }
@@ -189,11 +191,14 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- e.http.Serve(e.listener) }()
-	if e.opts.WatchConfig {
-		go e.watchConfig(ctx)
-	}
 	if err := e.startPollers(ctx); err != nil {
 		return err
+	}
+	if err := e.startScheduler(ctx); err != nil {
+		return err
+	}
+	if e.opts.WatchConfig {
+		go e.watchConfig(ctx)
 	}
 	e.ready.Store(true)
 	e.log.Info().Str("http", "http://"+e.HTTPAddr()).Str("nats", firstNonEmpty(e.NATSURL(), redactURL(e.natsTarget()))).

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -66,6 +67,14 @@ func (e *Engine) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, err)
 		return
+	}
+	for i, ev := range evs {
+		// The engine's own events (dead letters, scheduler ticks) would let
+		// a client fire any scheduled rule or fake a failure.
+		if strings.HasPrefix(ev.Type(), events.Namespace+"engine.") {
+			writeError(w, badRequest("event %d: type: %s is reserved for the engine", i, ev.Type()))
+			return
+		}
 	}
 	ids, err := e.store(r.Context(), evs, "http")
 	if err != nil {

@@ -24,6 +24,12 @@ func (e *Engine) Reload(ctx context.Context) error {
 		e.log.Error().Err(err).Msg("reload refused; keeping the running rules")
 		return err
 	}
+	entries, err := scheduleEntries(cfg.RuleSet())
+	if err != nil {
+		e.metrics.reloads.WithLabelValues("failed").Inc()
+		e.log.Error().Err(err).Msg("reload refused; keeping the running rules")
+		return err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var added []string
@@ -46,6 +52,11 @@ func (e *Engine) Reload(ctx context.Context) error {
 	}
 	e.cfg.Store(cfg)
 	e.rules.Store(cfg.RuleSet())
+	if e.scheduler != nil {
+		if err := e.scheduler.Replace(entries); err != nil {
+			e.log.Error().Err(err).Msg("reload: scheduled rules kept as they were")
+		}
+	}
 	if e.runCtx != nil {
 		for _, name := range added {
 			if err := e.startFunction(e.runCtx, name, e.functions[name]); err != nil {

@@ -95,6 +95,7 @@ func (r *router) route(ctx context.Context, m jetstream.Msg) {
 	}
 	set := eng.rules.Load()
 	matches, errs := set.Match(ctx, e)
+	matches = append(matches, scheduledMatches(ctx, set, e)...)
 	for _, err := range errs {
 		eng.metrics.ruleErrors.Inc()
 		r.log.Warn().Err(err).Str("event", e.ID()).Str("type", e.Type()).Msg("rule evaluation failed; treated as no match")

@@ -82,6 +82,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newDLQCmd(),
 		newHookCmd(),
 		newBuildCmd(),
+		newReplicateCmd(),
 	)
 	return root
 }

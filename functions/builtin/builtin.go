@@ -8,4 +8,5 @@ import (
 	_ "github.com/codebridge/codebridge/functions/http"      // http: POST the event to a URL
 	_ "github.com/codebridge/codebridge/functions/notify"    // notify: webhook, Slack, email, NATS
 	_ "github.com/codebridge/codebridge/functions/prcomment" // prcomment: comments and statuses on pull requests
+	_ "github.com/codebridge/codebridge/functions/replicate" // replicate: mirror repositories to other regions
 )

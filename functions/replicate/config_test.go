@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/codebridge/codebridge/functions"
 )
 
 func decodeConfig(t *testing.T, src string) (Config, error) {
@@ -111,5 +114,38 @@ func TestTargetYAMLRefusesUnknownFields(t *testing.T) {
 		if _, err := decodeConfig(t, src); err == nil {
 			t.Errorf("%s: decoded without error", src)
 		}
+	}
+}
+
+// TestRegistered builds the function through the registry, as the engine
+// does, and refuses to build one without JetStream.
+func TestRegistered(t *testing.T) {
+	_, js, _ := startJS(t)
+	spec, err := functions.Lookup(Type)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode := func(src string) func(any) error {
+		return func(v any) error {
+			dec := yaml.NewDecoder(strings.NewReader(src))
+			dec.KnownFields(true)
+			return dec.Decode(v)
+		}
+	}
+	deps := functions.Deps{Logger: zerolog.Nop(), DataDir: t.TempDir(), JetStream: js}
+	fn, err := spec.New("mirror-eu", decode("targets: [ ssh://git@eu.example/app.git ]\ntimeout: 30m\n"), deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fn.(functions.HTTPProvider); !ok {
+		t.Error("not an HTTPProvider")
+	}
+	_ = fn.(functions.Closer).Close()
+	if _, err := spec.New("bad", decode("targets: []\n"), deps); !errors.Is(err, ErrConfig) {
+		t.Errorf("empty targets: %v", err)
+	}
+	deps.JetStream = nil
+	if _, err := spec.New("nojs", decode("targets: [ file:///a.git ]\n"), deps); err == nil || !strings.Contains(err.Error(), "JetStream") {
+		t.Errorf("without JetStream: %v", err)
 	}
 }

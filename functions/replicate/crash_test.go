@@ -3,6 +3,7 @@ package replicate
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -29,36 +30,45 @@ type helperSpec struct {
 	LockTTL time.Duration   `json:"lockTTL"`
 }
 
-// TestHelperWorker is not a test: it is the worker process that
-// TestWorkerKilledDuringPush starts and kills.
-func TestHelperWorker(t *testing.T) {
-	raw := os.Getenv(helperEnv)
-	if raw == "" {
-		t.Skip("helper process only")
+// TestMain runs the worker process that TestWorkerKilledDuringPush starts
+// and kills, when the environment says so, instead of the tests.
+func TestMain(m *testing.M) {
+	if raw := os.Getenv(helperEnv); raw != "" {
+		if err := helperWorker(raw); err != nil {
+			fmt.Fprintln(os.Stderr, "helper worker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
+	os.Exit(m.Run())
+}
+
+// helperWorker is the child process: one invocation of the function.
+func helperWorker(raw string) error {
 	var spec helperSpec
 	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	nc, err := nats.Connect(spec.NATSURL)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	f, err := newFunction("mirror", spec.Config, functions.Deps{Logger: zerolog.Nop(), DataDir: spec.DataDir, JetStream: js})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	f.lockTTL = spec.LockTTL
 	var e events.Event
 	if err := json.Unmarshal(spec.Event, &e); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	_, err = f.Invoke(context.Background(), functions.Invocation{ID: spec.InvID, Attempt: 1, Event: e})
-	t.Logf("invoke returned: %v", err)
+	fmt.Fprintf(os.Stderr, "invoke returned: %v\n", err)
+	return nil
 }
 
 // TestWorkerKilledDuringPush kills a worker process (SIGKILL) while its push
@@ -66,6 +76,7 @@ func TestHelperWorker(t *testing.T) {
 // the same invocation waits out the dead worker's lock and brings every
 // target to the source's state, including a push made after the crash.
 func TestWorkerKilledDuringPush(t *testing.T) {
+	t.Parallel()
 	_, js, natsURL := startJS(t)
 	rs := newRepoSet(t)
 	g := installGate(t, rs.fileDst)
@@ -81,7 +92,7 @@ func TestWorkerKilledDuringPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWorker$", "-test.v")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), helperEnv+"="+string(spec))
 	out := &logBuf{}
 	cmd.Stdout, cmd.Stderr = out, out

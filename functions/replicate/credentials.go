@@ -95,7 +95,8 @@ func (f *Function) credentialEnv(u repoURL, password, sshKey string) ([]string, 
 }
 
 // shellQuote quotes s for a POSIX shell: inside single quotes nothing is
-// special except the single quote itself, written as '\''.
+// special except the single quote itself, which is written by closing the
+// quotes, adding a backslash-escaped quote and opening them again.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

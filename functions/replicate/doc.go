@@ -25,7 +25,9 @@
 // which creates new refs, force-updates moved ones and deletes the ones the
 // source no longer has, and nothing outside branches and tags (unlike
 // --mirror, which would also push refs/remotes and the like). A source with
-// no branch and no tag is refused: pruning would empty every target.
+// no branch and no tag is refused: pruning would empty every target. A push
+// does not change a target's HEAD (its default branch); that is set where
+// the target is created.
 //
 // git runs without a shell, in its own process group that is killed as a
 // whole on cancellation, never prompting (GIT_TERMINAL_PROMPT=0), limited to
@@ -48,12 +50,12 @@
 // # One run at a time per source, across workers
 //
 // Runs of one (function, source) are serialised by a lock in the JetStream
-// KV bucket CB_REPLICATE_LOCKS: the key is taken with Create (which fails
-// if it exists), refreshed every TTL/4 by its holder and deleted with the
-// holder's last revision; the bucket's TTL (DefaultLockTTL) expires the lock
-// of a worker that died. A holder whose refresh finds the lock gone or
-// taken stops its run (ErrLockLost) rather than push alongside the new
-// holder.
+// KV bucket CB_REPLICATE_LOCKS: the key (a hash of the function's name and
+// the source; two functions mirroring one source to different targets do
+// not wait for each other) is taken with Create, which fails if it exists,
+// refreshed every TTL/4 by its holder and deleted with the holder's last
+// revision. The bucket's TTL (DefaultLockTTL) expires the lock of a worker
+// that died.
 //
 // Events that arrive during a run are coalesced. An invocation that finds
 // the lock held puts a dirty marker (key dirty.<hash> in CB_REPLICATION),
@@ -65,21 +67,32 @@
 // was going, and one follow-up that fetches everything the burst pushed.
 //
 // Why no update is lost: a waiter W sets the marker at time d, after its
-// push reached the source. Either W then gets the lock itself, or some
-// holder H has it. Every run fetches after it deleted the marker, so any
-// run whose deletion comes after d covers W. If nobody deletes the marker
-// before H releases, H sees it after releasing (the release comes before
-// the look, and W's second try came after its put), and then either H runs
-// again or whoever took the lock after H's release runs, both after d.
+// push reached the source. Every run fetches after it deleted the marker,
+// so any run whose deletion comes after d covers W. W's second try for the
+// lock comes after d; if it fails, a holder H has the lock. If nobody
+// deletes the marker before H releases, H sees it after releasing (the
+// release comes before the look), and then either H runs again or whoever
+// took the lock after H's release runs, both after d.
 //
-// Crashes. If the holder dies mid-run its invocation was not acknowledged,
-// so JetStream redelivers it after the engine's ack wait; its lock expires
-// after the TTL. A waiter that finds a lock whose last refresh is older than
-// half the TTL presumes its holder dead and, instead of succeeding, returns
-// a RetryAfter error timed for the lock's expiry, so its update is not left
-// waiting for a follow-up run that will never come. A run that fails (a
-// target down) leaves the marker for its own retry. A half-done fetch or
-// push is harmless: the next run fetches and pushes the whole state again.
+// Crashes break "H sees it after releasing", and are handled in three ways:
+//
+//   - The dead holder's own invocation was not acknowledged, so JetStream
+//     redelivers it. Its lock names its invocation id: a redelivery that
+//     finds its own earlier attempt holding the lock waits until the lock
+//     is released or expires (the bucket's TTL), then runs.
+//   - A waiter that finds a lock whose last refresh is older than half the
+//     TTL presumes its holder dead and, instead of succeeding, returns a
+//     RetryAfter error timed for the lock's expiry.
+//   - A waiter that finds the lock gone between its second try and its look
+//     at the holder (expired, or released) tries again rather than trust a
+//     holder that may not exist; it does not set the marker again, since
+//     the one it set still stands or was cleared by a run that covers it.
+//
+// A run that fails (a target down) leaves the marker for its own retry. A
+// half-done fetch or push is harmless: the next run fetches and pushes the
+// whole state again. A holder stalled past the TTL loses its lock at the
+// next refresh and stops (ErrLockLost), so two workers do not push at once
+// for longer than one refresh period.
 //
 // # Partial failure and status
 //

@@ -24,13 +24,17 @@ func (f *Function) serveStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	fn, repo := r.URL.Query().Get("function"), r.URL.Query().Get("repository")
 	if u, err := parseRepoURL(repo); err == nil {
-		repo = u.redacted
+		repo = u.key // file:///x and /x are one source
 	}
 	out := list[:0]
 	for _, s := range list {
-		if (fn == "" || s.Function == fn) && (repo == "" || s.Repository == repo) {
-			out = append(out, s)
+		if fn != "" && s.Function != fn {
+			continue
 		}
+		if u, err := parseRepoURL(s.Repository); repo != "" && (err != nil || u.key != repo) {
+			continue
+		}
+		out = append(out, s)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"targets": out})
 }

@@ -76,6 +76,7 @@ func (h *smartHTTP) stats() (int, string) {
 // the URL's user information appear on git's command line, in events, in
 // errors, in the status or in the log.
 func TestHTTPSTokenStaysSecret(t *testing.T) {
+	t.Parallel()
 	const token = "tok-Secret-7d1f0c2a"
 	const engineSecret = "engine-secret-91b3"
 	_, js, _ := startJS(t)

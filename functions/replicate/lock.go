@@ -57,6 +57,17 @@ func (f *Function) stores(ctx context.Context) (locks, state jetstream.KeyValue,
 	if err != nil {
 		return nil, nil, err
 	}
+	// A bucket made elsewhere decides the TTL that refreshes and staleness
+	// are measured against; one without a TTL would keep a dead worker's
+	// lock for ever.
+	ls, err := l.Status(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("replicate: bucket %s: %w", LocksBucket, err)
+	}
+	if ls.TTL() <= 0 {
+		return nil, nil, fmt.Errorf("replicate: bucket %s has no TTL, so the lock of a worker that dies would never expire; recreate it with one (e.g. %s)", LocksBucket, DefaultLockTTL)
+	}
+	f.lockTTL = ls.TTL()
 	s, err := openBucket(ctx, f.js, jetstream.KeyValueConfig{
 		Bucket:      StateBucket,
 		Description: "codebridge replicate: per-target replication state",

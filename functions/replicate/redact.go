@@ -13,7 +13,8 @@ import (
 // returned unchanged; text that does not parse as a URL has anything that
 // looks like user information removed.
 func RedactURL(raw string) string {
-	if !strings.Contains(raw, "://") {
+	i := strings.Index(raw, "://")
+	if i <= 0 || !schemeRE.MatchString(raw[:i]) || strings.ContainsAny(raw, " \t\r\n") {
 		return scrubUserinfo(raw)
 	}
 	u, err := url.Parse(raw)
@@ -24,6 +25,8 @@ func RedactURL(raw string) string {
 	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
 	return u.String()
 }
+
+var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.\-]*$`)
 
 // userinfoRE finds "scheme://userinfo@" in free text (git's messages quote
 // the URLs they were given).

@@ -127,9 +127,9 @@ func (f *Function) Invoke(ctx context.Context, inv functions.Invocation) (functi
 		lockKey: "lock." + key, dirtyKey: dirtyPrefix + key, mirror: f.mirrorDir(key)}
 
 	var out []events.Event
-	run := 1
+	run, mark := 1, true
 	for {
-		evs, ran, err := j.tryRun(ctx, run)
+		evs, ran, err := j.tryRun(ctx, run, mark)
 		out = append(out, evs...)
 		switch {
 		case err != nil:
@@ -143,6 +143,10 @@ func (f *Function) Invoke(ctx context.Context, inv functions.Invocation) (functi
 			if err != nil || !again {
 				return functions.Result{}, err
 			}
+			// The marker set on the first try still stands, or a run
+			// that started since has cleared it and covers this event:
+			// setting it again would only cost an extra run.
+			mark = false
 			continue
 		case !ran:
 			// Someone else took the lock after this run released it and
@@ -158,7 +162,7 @@ func (f *Function) Invoke(ctx context.Context, inv functions.Invocation) (functi
 			return functions.Result{Events: out}, nil
 		}
 		log.Debug().Int("run", run).Msg("events arrived during the run; running again")
-		run++
+		run, mark = run+1, false
 	}
 }
 
@@ -177,14 +181,14 @@ type job struct {
 }
 
 // tryRun takes the lock and runs once. ran is false when the lock is held
-// elsewhere; on the first attempt the dirty marker is then set and the lock
-// tried once more, so that a holder releasing in between is not missed.
-func (j *job) tryRun(ctx context.Context, run int) (evs []events.Event, ran bool, err error) {
+// elsewhere; with mark, the dirty marker is then set and the lock tried
+// once more, so that a holder releasing in between is not missed.
+func (j *job) tryRun(ctx context.Context, run int, mark bool) (evs []events.Event, ran bool, err error) {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	lv := lockValue{Owner: j.f.owner, Invocation: j.inv.ID, Repository: j.src.redacted, Since: time.Now().UTC()}
 	l, err := acquire(ctx, j.locks, j.lockKey, lv, j.f.lockTTL, cancel)
-	if errors.Is(err, errLockHeld) && run == 1 {
+	if errors.Is(err, errLockHeld) && mark {
 		if err := j.markDirty(ctx); err != nil {
 			return nil, false, err
 		}
@@ -241,7 +245,7 @@ func (j *job) coalesce(ctx context.Context) (again bool, err error) {
 
 // waitFree polls until the lock is released or expires.
 func (j *job) waitFree(ctx context.Context) error {
-	t := time.NewTicker(min(max(j.f.lockTTL/40, 20*time.Millisecond), time.Second))
+	t := time.NewTicker(min(max(j.f.lockTTL/40, 20*time.Millisecond), 250*time.Millisecond))
 	defer t.Stop()
 	for {
 		_, _, held, err := readLock(ctx, j.locks, j.lockKey)

@@ -43,6 +43,7 @@ func byTarget(t testing.TB, evs []events.Event) map[string]events.Event {
 // source; after each replication both targets (file:// and git://) have
 // exactly the source's branches and tags.
 func TestMirrorsEveryKindOfChange(t *testing.T) {
+	t.Parallel()
 	_, js, _ := startJS(t)
 	rs := newRepoSet(t)
 	f, _ := newTestFunction(t, "mirror", rs.config(), js)
@@ -52,11 +53,11 @@ func TestMirrorsEveryKindOfChange(t *testing.T) {
 		change   func() string // returns the commit the event names
 		wantRefs []string      // refs reported as pushed to each target
 	}{
-		{"first push", func() string { return rs.commit(t, "main") }, []string{"refs/heads/main"}},
-		{"second branch", func() string { return rs.commit(t, "feature") }, []string{"refs/heads/feature"}},
-		{"fast-forward", func() string { return rs.commit(t, "main") }, []string{"refs/heads/main"}},
+		{"push of two branches", func() string {
+			rs.commit(t, "feature")
+			return rs.commit(t, "main")
+		}, []string{"refs/heads/feature", "refs/heads/main"}},
 		{"force-push", func() string {
-			git(t, rs.work, "checkout", "--quiet", "main")
 			git(t, rs.work, "reset", "--quiet", "--hard", "HEAD~1")
 			return rs.commit(t, "main")
 		}, []string{"refs/heads/main"}},
@@ -65,14 +66,10 @@ func TestMirrorsEveryKindOfChange(t *testing.T) {
 			git(t, rs.work, "push", "--quiet", "origin", "v1.0.0")
 			return strings.TrimSpace(git(t, rs.work, "rev-parse", "HEAD"))
 		}, []string{"refs/tags/v1.0.0"}},
-		{"branch delete", func() string {
-			git(t, rs.work, "push", "--quiet", "origin", ":refs/heads/feature")
+		{"branch and tag delete", func() string {
+			git(t, rs.work, "push", "--quiet", "origin", ":refs/heads/feature", ":refs/tags/v1.0.0")
 			return strings.TrimSpace(git(t, rs.work, "rev-parse", "HEAD"))
-		}, []string{"refs/heads/feature"}},
-		{"tag delete", func() string {
-			git(t, rs.work, "push", "--quiet", "origin", ":refs/tags/v1.0.0")
-			return strings.TrimSpace(git(t, rs.work, "rev-parse", "HEAD"))
-		}, []string{"refs/tags/v1.0.0"}},
+		}, []string{"refs/heads/feature", "refs/tags/v1.0.0"}},
 	}
 	for _, s := range steps {
 		commit := s.change()
@@ -95,7 +92,7 @@ func TestMirrorsEveryKindOfChange(t *testing.T) {
 				t.Errorf("%s: event cause %q, want %q", s.name, events.Cause(e), ev.ID())
 			}
 			d := replicationData(t, e)
-			if !slices.Equal(d.Refs, s.wantRefs) {
+			if !slices.Equal(slices.Sorted(slices.Values(d.Refs)), s.wantRefs) {
 				t.Errorf("%s: %s refs %v, want %v", s.name, name, d.Refs, s.wantRefs)
 			}
 			if d.TriggerEventID != ev.ID() || d.Repository.CloneURL != rs.src || d.Target == "" {
@@ -121,6 +118,7 @@ func TestMirrorsEveryKindOfChange(t *testing.T) {
 // TestReportsObjectsAndBytes checks the figures git prints on a push that
 // writes objects.
 func TestReportsObjectsAndBytes(t *testing.T) {
+	t.Parallel()
 	_, js, _ := startJS(t)
 	rs := newRepoSet(t)
 	f, _ := newTestFunction(t, "mirror", rs.config(), js)
@@ -139,14 +137,14 @@ func TestReportsObjectsAndBytes(t *testing.T) {
 // retryably, the file:// target is updated and is not pushed again on the
 // retry, and once the daemon is back the retry brings it up to date.
 func TestTargetDownCatchesUp(t *testing.T) {
-	nc, js, _ := startJS(t)
+	t.Parallel()
+	_, js, _ := startJS(t)
 	// Capture what the function publishes itself when it fails.
 	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "EVENTS", Subjects: []string{events.SubjectPrefix + ">"}}); err != nil {
 		t.Fatal(err)
 	}
-	_ = nc
 	rs := newRepoSet(t)
-	gitPath, count := countingGit(t)
+	gitPath, _ := countingGit(t)
 	f, _ := newTestFunction(t, "mirror", rs.config(), js)
 	f.gitPath = gitPath
 
@@ -191,7 +189,9 @@ func TestTargetDownCatchesUp(t *testing.T) {
 		t.Errorf("daemon status %+v, want one failure", st)
 	}
 
-	pushesToFile := func() int { return strings.Count(runLog(gitPath), "push --porcelain --prune --progress -- "+rs.fileURL()) }
+	pushesToFile := func() int {
+		return strings.Count(runLog(gitPath), "push --porcelain --prune --progress -- "+rs.fileURL())
+	}
 	before := pushesToFile()
 	inv.Attempt = 2
 	if _, err := invoke(t, f, inv); err == nil {
@@ -217,7 +217,6 @@ func TestTargetDownCatchesUp(t *testing.T) {
 	if st := statusOf(t, js, "daemon"); !st.InSync() || st.Failures != 0 {
 		t.Errorf("daemon status after catching up %+v", st)
 	}
-	_ = count
 }
 
 func statusOf(t testing.TB, js jetstream.JetStream, target string) TargetStatus {
@@ -266,6 +265,7 @@ func streamEvents(t testing.TB, js jetstream.JetStream, stream string) []events.
 // TestBurstCoalesces sends 50 pushes' events while a run is in progress:
 // at most two fetches happen and the targets end up with the last state.
 func TestBurstCoalesces(t *testing.T) {
+	t.Parallel()
 	_, js, _ := startJS(t)
 	rs := newRepoSet(t)
 	gitPath, count := countingGit(t)
@@ -319,6 +319,7 @@ func TestBurstCoalesces(t *testing.T) {
 // (two workers) on one JetStream: while one replicates a source, the
 // other's invocation for it runs no git and the first runs once more.
 func TestLockAcrossWorkers(t *testing.T) {
+	t.Parallel()
 	_, js, _ := startJS(t)
 	rs := newRepoSet(t)
 	gitA, countA := countingGit(t)
@@ -364,6 +365,7 @@ func TestLockAcrossWorkers(t *testing.T) {
 // a retry-after error once the lock is stale, and the retry converges after
 // the lock expires.
 func TestDeadHolder(t *testing.T) {
+	t.Parallel()
 	_, js, _ := startJS(t)
 	rs := newRepoSet(t)
 	f, _ := newTestFunction(t, "mirror", rs.config(), js)
@@ -399,6 +401,7 @@ func TestDeadHolder(t *testing.T) {
 // TestSourceChecks refuses events without a usable source permanently and
 // skips repositories outside the allow-list.
 func TestSourceChecks(t *testing.T) {
+	t.Parallel()
 	_, js, _ := startJS(t)
 	rs := newRepoSet(t)
 	c := rs.config()
@@ -443,5 +446,47 @@ func TestSourceChecks(t *testing.T) {
 	}
 	if log := runLog(gitPath); log != "" {
 		t.Errorf("git ran for refused events:\n%s", log)
+	}
+}
+
+// TestSourceUnusable: a source that cannot be fetched fails every target
+// retryably (and says so per target); an empty source is refused for good,
+// since pruning would empty the targets.
+func TestSourceUnusable(t *testing.T) {
+	t.Parallel()
+	_, js, _ := startJS(t)
+	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "EVENTS", Subjects: []string{events.SubjectPrefix + ">"}}); err != nil {
+		t.Fatal(err)
+	}
+	rs, c := conformanceSource(t)
+	f, _ := newTestFunction(t, "mirror", c, js)
+
+	_, err := invoke(t, f, invocation(refEvent(t, rs.dir+"/missing.git", "main", "abc")))
+	if err == nil || functions.IsPermanent(err) || !strings.Contains(err.Error(), "fetch") {
+		t.Fatalf("missing source: %v, want a retryable fetch error", err)
+	}
+	evs := streamEvents(t, js, "EVENTS")
+	if len(evs) != 1 || evs[0].Type() != events.ReplicationFailed || evs[0].Subject() != "file" {
+		t.Errorf("published %d events (%v), want one failed event for the target", len(evs), evs)
+	}
+	if st := statusOf(t, js, "file"); st.LastError == "" {
+		t.Errorf("status %+v, want the fetch error", st)
+	}
+
+	if _, err := invoke(t, f, invocation(refEvent(t, rs.src, "main", "abc"))); err != nil {
+		t.Fatal(err)
+	}
+	empty := rs.dir + "/empty.git"
+	git(t, rs.dir, "init", "--quiet", "--bare", empty)
+	before := refs(t, rs.fileURL())
+	if len(before) == 0 {
+		t.Fatal("the target was not filled")
+	}
+	_, err = invoke(t, f, invocation(refEvent(t, empty, "main", "abc")))
+	if !errors.Is(err, ErrEmptySource) || !functions.IsPermanent(err) {
+		t.Fatalf("empty source: %v, want a permanent ErrEmptySource", err)
+	}
+	if !sameRefs(t, before, rs.fileURL()) {
+		t.Error("the target changed after an empty source")
 	}
 }

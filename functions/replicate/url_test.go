@@ -108,7 +108,7 @@ func FuzzParseRepoURL(f *testing.F) {
 		if strings.HasPrefix(u.git, "-") || u.key == "" {
 			t.Fatalf("accepted %q as %+v", s, u)
 		}
-		if u.password != "" && (strings.Contains(u.git, u.password) || strings.Contains(u.redacted, u.password)) {
+		if u.password != "" && (strings.Contains(u.git, ":"+u.password+"@") || strings.Contains(u.redacted, ":"+u.password+"@")) {
 			t.Fatalf("password of %q left in %q / %q", s, u.git, u.redacted)
 		}
 		if strings.Contains(u.redacted, "@") && strings.Contains(s, "://") && u.user != "" && strings.Contains(u.redacted, u.user+"@") {
