@@ -70,8 +70,8 @@ type Engine struct {
 	router    *router
 	scheduler *schedule.Scheduler
 	listener  net.Listener
-	http     *http.Server
-	ready    atomic.Bool
+	http      *http.Server
+	ready     atomic.Bool
 }
 
 // New connects to NATS (starting the embedded server if no URL is given),
