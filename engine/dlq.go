@@ -125,7 +125,7 @@ func (q DLQ) Redrive(ctx context.Context, seq uint64) error {
 			return fmt.Errorf("engine: redrive %d: decode event: %w", seq, err)
 		}
 		events.SetHops(&e, 0) // an operator vouches for it; give it a fresh hop budget
-		if _, err := q.js.PublishMsg(ctx, events.ToMsg(events.Subject(e.Type()), e)); err != nil {
+		if _, err := q.js.PublishMsg(ctx, eventMsg(e)); err != nil {
 			return fmt.Errorf("engine: redrive %d: publish event: %w", seq, err)
 		}
 	} else {

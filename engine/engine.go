@@ -342,7 +342,7 @@ func (e *Engine) Publish(ctx context.Context, ev events.Event) error {
 	if err := events.Validate(ev); err != nil {
 		return err
 	}
-	if _, err := e.bus.js.PublishMsg(ctx, events.ToMsg(events.Subject(ev.Type()), ev)); err != nil {
+	if _, err := e.bus.js.PublishMsg(ctx, eventMsg(ev)); err != nil {
 		return fmt.Errorf("engine: store event %s: %w", ev.ID(), err)
 	}
 	return nil
@@ -364,7 +364,7 @@ func (e *Engine) emit(ctx context.Context, cause events.Event, context map[strin
 		if err := events.Validate(ev); err != nil {
 			return fmt.Errorf("engine: emitted event %s: %w", ev.ID(), err)
 		}
-		f, err := e.bus.js.PublishMsgAsync(events.ToMsg(events.Subject(ev.Type()), ev), stallWait)
+		f, err := e.bus.js.PublishMsgAsync(eventMsg(ev), stallWait)
 		if err != nil {
 			return fmt.Errorf("engine: store emitted event: %w", err)
 		}
@@ -390,7 +390,7 @@ func (e *Engine) announceFailure(ctx context.Context, cause events.Event, inv in
 	if err := events.MarkCaused(&ev, cause, inv.Context); err != nil {
 		return err
 	}
-	_, err = e.bus.js.PublishMsg(ctx, events.ToMsg(events.Subject(ev.Type()), ev))
+	_, err = e.bus.js.PublishMsg(ctx, eventMsg(ev))
 	return err
 }
 

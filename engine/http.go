@@ -92,7 +92,7 @@ func (e *Engine) store(ctx context.Context, evs []events.Event, via string) ([]s
 	defer cancel()
 	ids := make([]string, len(evs))
 	for i, ev := range evs {
-		if _, err := e.bus.js.PublishMsg(ctx, events.ToMsg(events.Subject(ev.Type()), ev)); err != nil {
+		if _, err := e.bus.js.PublishMsg(ctx, eventMsg(ev)); err != nil {
 			e.log.Error().Err(err).Str("event", ev.ID()).Msg("store event")
 			return nil, &ingestError{status: http.StatusServiceUnavailable, msg: "the event bus cannot store events right now; retry"}
 		}

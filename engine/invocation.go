@@ -128,7 +128,9 @@ func (inv invocation) msg(e events.Event, eventHeader nats.Header) (*nats.Msg, e
 	m := nats.NewMsg(invokeSubject(inv.Function))
 	if eventHeader != nil && eventHeader.Get("ce-specversion") != "" {
 		for k, v := range eventHeader {
-			m.Header[k] = v
+			if k != nats.MsgIdHdr && k != hdrValidated {
+				m.Header[k] = v
+			}
 		}
 	} else {
 		m.Header = events.ToMsg(m.Subject, e).Header

@@ -84,7 +84,11 @@ func (r *router) stop() {
 // route handles one event message.
 func (r *router) route(ctx context.Context, m jetstream.Msg) {
 	eng := r.eng
-	e, err := events.FromMsg(&nats.Msg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
+	decode := events.FromMsg
+	if m.Headers().Get(hdrValidated) != "" {
+		decode = events.DecodeMsg
+	}
+	e, err := decode(&nats.Msg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
 	if err != nil {
 		r.refuse(ctx, m, events.Event{}, events.ReasonInvalid, err)
 		return

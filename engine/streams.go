@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/codebridge/codebridge/events"
@@ -88,3 +89,16 @@ func ensureStreams(ctx context.Context, js jetstream.JetStream, s streamSettings
 // publishes instead of failing at once when the server is briefly slower
 // than the producer.
 var stallWait = jetstream.WithStallWait(10 * time.Second)
+
+// hdrValidated marks an event message whose event the engine validated
+// before publishing it, so the router need not decode its data again. A
+// client that sets it vouches for its events; anyone who may publish to
+// cb.events.> is trusted with that.
+const hdrValidated = "Cb-Validated"
+
+// eventMsg encodes a validated event for CB_EVENTS.
+func eventMsg(e events.Event) *nats.Msg {
+	m := events.ToMsg(events.Subject(e.Type()), e)
+	m.Header.Set(hdrValidated, "1")
+	return m
+}

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"encoding/json"
 	"mime"
 	"strings"
 	"sync"
@@ -17,8 +16,7 @@ import (
 
 // activation is the CEL input for one event. Everything in it is computed
 // at most once and only when needed: the data is decoded when a rule is
-// evaluated or the index looks at a data path, the CloudEvents JSON form
-// (the default input) when a matched target has no input expression.
+// evaluated or the index looks at a data path.
 type activation struct {
 	e events.Event
 
@@ -29,10 +27,6 @@ type activation struct {
 	ctxDone  bool
 	context  map[string]any
 	val      ref.Val
-
-	inputDone bool
-	input     json.RawMessage
-	inputErr  error
 
 	// cands is scratch space for the candidate rules.
 	cands []int32
@@ -191,11 +185,3 @@ func (a *activation) ruleContext() map[string]any {
 	return a.context
 }
 
-// defaultInput is the event in CloudEvents JSON form, marshalled once.
-func (a *activation) defaultInput() (json.RawMessage, error) {
-	if !a.inputDone {
-		a.inputDone = true
-		a.input = events.AppendJSON(nil, a.e)
-	}
-	return a.input, a.inputErr
-}

@@ -17,12 +17,12 @@ type Match struct {
 	Target int // index into the rule's targets
 	// Function is the target's function name.
 	Function string
-	// Input is the target's input as JSON (the event in CloudEvents JSON form
-	// when the target has no input expression). Matches of one event may
-	// share the bytes: do not modify them.
+	// Input is the target's input expression's value as JSON; nil when the
+	// target has no input expression and the input is the event itself
+	// (InputIsEvent; InputFor writes it). The router forwards the event
+	// anyway, so encoding it here would be wasted on the hot path.
 	Input json.RawMessage
-	// InputIsEvent says Input is the event itself (the target has no input
-	// expression), so a carrier of the event need not carry it twice.
+	// InputIsEvent says the input is the event in CloudEvents JSON form.
 	InputIsEvent bool
 	// Retry is the effective retry policy (target, then rule, then engine
 	// defaults).
@@ -32,6 +32,15 @@ type Match struct {
 	// (events.MarkCaused) so that a later rule can answer on the same pull
 	// request.
 	Context map[string]any
+}
+
+// InputFor is the function's input for event e: Input, or the event in
+// CloudEvents JSON form when InputIsEvent.
+func (m Match) InputFor(e events.Event) json.RawMessage {
+	if m.InputIsEvent {
+		return events.AppendJSON(nil, e)
+	}
+	return m.Input
 }
 
 // Match returns every (rule, target) that e matches, in rule order, and the
@@ -150,11 +159,7 @@ func (r *Rule) targetsFor(a *activation, out []Match) ([]Match, error) {
 		t := &r.targets[i]
 		m := Match{Rule: r.Spec.Name, Target: i, Function: t.function, Retry: t.retry}
 		if t.input == nil {
-			in, err := a.defaultInput()
-			if err != nil {
-				return out[:start], &EvalError{Rule: r.Spec.Name, Field: t.field, Err: fmt.Errorf("encode event: %w", err)}
-			}
-			m.Input, m.InputIsEvent = in, true
+			m.InputIsEvent = true
 		} else {
 			in, ctxMap, err := evalInput(t.input, a)
 			if err != nil {

@@ -66,18 +66,23 @@ func run(n, rulesN, latN int) error {
 	fmt.Printf("baseline   publish with Nats-Msg-Id            %9.0f msg/s\n", pubDedup)
 	fmt.Printf("baseline   durable consume+ack                 %9.0f msg/s\n", consume)
 
-	e2e, err := endToEnd(ctx, n, rulesN)
-	if err != nil {
-		return fmt.Errorf("end to end: %w", err)
+	for _, inline := range []bool{false, true} {
+		mode := "work queue"
+		if inline {
+			mode = "inline    "
+		}
+		e2e, err := endToEnd(ctx, n, rulesN, inline)
+		if err != nil {
+			return fmt.Errorf("end to end: %w", err)
+		}
+		fmt.Printf("engine %s publish -> %d rules -> no-op -> ack %9.0f events/s  (%.2f x consume+ack)\n", mode, rulesN, e2e, e2e/consume)
+		rate := e2e / 2
+		p50, p99, err := latency(ctx, latN, rulesN, rate, inline)
+		if err != nil {
+			return fmt.Errorf("latency: %w", err)
+		}
+		fmt.Printf("engine %s publish -> function start at %.0f/s   p50 %s  p99 %s\n", mode, rate, p50.Round(time.Microsecond), p99.Round(time.Microsecond))
 	}
-	fmt.Printf("engine     publish -> %d rules -> no-op -> ack %9.0f events/s  (%.2f x consume+ack)\n", rulesN, e2e, e2e/consume)
-
-	rate := e2e / 2
-	p50, p99, err := latency(ctx, latN, rulesN, rate)
-	if err != nil {
-		return fmt.Errorf("latency: %w", err)
-	}
-	fmt.Printf("engine     publish -> function start at %.0f/s   p50 %s  p99 %s\n", rate, p50.Round(time.Microsecond), p99.Round(time.Microsecond))
 	return nil
 }
 
@@ -203,9 +208,9 @@ func init() {
 
 // benchConfig has rulesN rules that differ in the repository name; only
 // rule 0 matches the benchmark's events.
-func benchConfig(dir string, rulesN int) (*rules.Config, error) {
+func benchConfig(dir string, rulesN int, inline bool) (*rules.Config, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "server: { dataDir: %q }\nnats: { listen: \"\" }\nfunctions:\n  noop: { type: noop, concurrency: 1024 }\nrules:\n", dir)
+	fmt.Fprintf(&b, "server: { dataDir: %q }\nnats: { listen: \"\" }\nfunctions:\n  noop: { type: noop, concurrency: 1024, inline: %v }\nrules:\n", dir, inline)
 	for i := 0; i < rulesN; i++ {
 		repo := fmt.Sprintf("repo-%d", i)
 		if i == 0 {
@@ -223,10 +228,10 @@ func benchConfig(dir string, rulesN int) (*rules.Config, error) {
 // withEngine runs an engine and hands f a JetStream client of its own,
 // connected over loopback TCP like any publisher would be, so the load
 // generator does not share the engine's connection.
-func withEngine(ctx context.Context, rulesN int, f func(js jetstream.JetStream) error) error {
+func withEngine(ctx context.Context, rulesN int, inline bool, f func(js jetstream.JetStream) error) error {
 	dir, _ := os.MkdirTemp("", "cbbench-engine-")
 	defer os.RemoveAll(dir)
-	cfg, err := benchConfig(dir, rulesN)
+	cfg, err := benchConfig(dir, rulesN, inline)
 	if err != nil {
 		return err
 	}
@@ -264,10 +269,10 @@ func benchEvent(i int, payload []byte) *nats.Msg {
 }
 
 // endToEnd publishes n events and measures until n invocations have run.
-func endToEnd(ctx context.Context, n, rulesN int) (float64, error) {
+func endToEnd(ctx context.Context, n, rulesN int, inline bool) (float64, error) {
 	payload := event1KiB()
 	var rate float64
-	err := withEngine(ctx, rulesN, func(js jetstream.JetStream) error {
+	err := withEngine(ctx, rulesN, inline, func(js jetstream.JetStream) error {
 		invoked.Store(0)
 		msgs := make([]*nats.Msg, n)
 		for i := range msgs {
@@ -293,10 +298,10 @@ func endToEnd(ctx context.Context, n, rulesN int) (float64, error) {
 }
 
 // latency publishes at a fixed rate and reports publish -> function start.
-func latency(ctx context.Context, n, rulesN int, rate float64) (p50, p99 time.Duration, err error) {
+func latency(ctx context.Context, n, rulesN int, rate float64, inline bool) (p50, p99 time.Duration, err error) {
 	payload := event1KiB()
 	var samples []time.Duration
-	err = withEngine(ctx, rulesN, func(js jetstream.JetStream) error {
+	err = withEngine(ctx, rulesN, inline, func(js jetstream.JetStream) error {
 		invoked.Store(0)
 		measure.Store(true)
 		defer measure.Store(false)

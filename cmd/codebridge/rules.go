@@ -83,7 +83,7 @@ func newRulesTestCmd() *cobra.Command {
 				Matches []testResult `json:"matches"`
 			}{Event: e.ID(), Matches: []testResult{}}
 			for _, m := range matches {
-				out.Matches = append(out.Matches, testResult{Rule: m.Rule, Target: m.Target, Function: m.Function, Input: m.Input})
+				out.Matches = append(out.Matches, testResult{Rule: m.Rule, Target: m.Target, Function: m.Function, Input: m.InputFor(e)})
 			}
 			return printJSON(cmd.OutOrStdout(), out)
 		},
