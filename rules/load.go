@@ -84,7 +84,14 @@ func parseDocument(path string, data []byte, ps *problems) *yaml.Node {
 		if errors.Is(err, io.EOF) {
 			return &yaml.Node{Kind: yaml.DocumentNode}
 		}
-		ps.add(syntaxProblem(path, err))
+		p := syntaxProblem(path, err)
+		if line, ok := unquotedFlowRef(data); ok {
+			// The most common cause: `{ secret: ${TOKEN} }`. In a flow
+			// mapping or list, '{' and '}' end a plain value.
+			p = Problem{Pos: Position{File: path, Line: line, Column: 0},
+				Msg: p.Msg + `; a ${VAR} inside { } or [ ] must be quoted: "${VAR}"`}
+		}
+		ps.add(p)
 		return nil
 	}
 	var next yaml.Node
@@ -98,6 +105,23 @@ func parseDocument(path string, data []byte, ps *problems) *yaml.Node {
 		return nil
 	}
 	return &doc
+}
+
+// unquotedFlowRef finds the first line that has an unquoted ${ after a '{'
+// or '[' that opens a flow collection on the same line.
+func unquotedFlowRef(data []byte) (int, bool) {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		ref := bytes.Index(line, []byte("${"))
+		if ref < 0 {
+			continue
+		}
+		before := line[:ref]
+		if bytes.IndexAny(before, "{[") >= 0 && !bytes.HasSuffix(bytes.TrimRight(before, " "), []byte("\"")) &&
+			!bytes.HasSuffix(bytes.TrimRight(before, " "), []byte("'")) && bytes.Count(before, []byte("\""))%2 == 0 {
+			return i + 1, true
+		}
+	}
+	return 0, false
 }
 
 // parserProblems are the messages of libyaml's parser (as opposed to its

@@ -258,3 +258,13 @@ pipelines:
 		t.Errorf("absent block: %v", err)
 	}
 }
+
+func TestUnquotedRefInFlowMappingNamesTheFix(t *testing.T) {
+	_, err := Parse("c.yaml", []byte("sources:\n  github: { secret: ${GH_SECRET} }\n"), func(string) (string, bool) { return "x", true })
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:2:") || !strings.Contains(err.Error(), `must be quoted: "${VAR}"`) {
+		t.Errorf("got %v; want line 2 and the quoting hint", err)
+	}
+	if _, err := Parse("c.yaml", []byte("sources:\n  github: { secret: \"${GH_SECRET}\" }\n"), func(string) (string, bool) { return "x", true }); err != nil {
+		t.Errorf("quoted form: %v", err)
+	}
+}

@@ -107,3 +107,25 @@ phases:
 		t.Errorf("failing buildspec: exit %d, stderr %s", code, errOut)
 	}
 }
+
+// TestREADMEConfigLoads keeps the README's configuration reference true: the
+// example must load as written.
+func TestREADMEConfigLoads(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	start := strings.Index(s, "## Configuration")
+	block := s[start:]
+	block = block[strings.Index(block, "```yaml\n")+len("```yaml\n"):]
+	block = block[:strings.Index(block, "```")]
+	path := filepath.Join(t.TempDir(), "readme.yaml")
+	writeFile(t, path, block)
+	for _, v := range []string{"GITHUB_WEBHOOK_SECRET", "GITEA_WEBHOOK_SECRET", "GITLAB_WEBHOOK_TOKEN", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL"} {
+		t.Setenv(v, "https://example.invalid/"+strings.ToLower(v))
+	}
+	if code, out, errOut := cli(t, "rules", "validate", path); code != exitOK {
+		t.Errorf("README config: exit %d %s %s", code, out, errOut)
+	}
+}
