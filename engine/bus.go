@@ -19,6 +19,12 @@ type bus struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	closed chan struct{} // closed when nc is closed
+	// cnc and cjs consume (router and invokers) while nc publishes:
+	// JetStream async publishing and pull consuming on one connection slow
+	// each other down by an order of magnitude (BENCHMARKS.md).
+	cnc     *nats.Conn
+	cjs     jetstream.JetStream
+	cclosed chan struct{}
 }
 
 // busOptions say where NATS is.
@@ -32,9 +38,8 @@ type busOptions struct {
 
 // openBus starts the embedded server or connects to the external one.
 func openBus(o busOptions) (*bus, error) {
-	b := &bus{closed: make(chan struct{})}
+	b := &bus{closed: make(chan struct{}), cclosed: make(chan struct{})}
 	opts := []nats.Option{
-		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
 		nats.Name(o.name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
@@ -50,18 +55,25 @@ func openBus(o busOptions) (*bus, error) {
 	} else if o.credentials != "" {
 		opts = append(opts, nats.UserCredentials(o.credentials))
 	}
-	nc, err := nats.Connect(url, opts...)
+	nc, err := nats.Connect(url, append(opts, nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }))...)
 	if err != nil {
 		b.close()
 		return nil, fmt.Errorf("engine: connect to NATS: %w", redactURLErr(err, url))
 	}
 	b.nc = nc
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	cnc, err := nats.Connect(url, append(opts, nats.Name(o.name+"-consumer"), nats.ClosedHandler(func(*nats.Conn) { close(b.cclosed) }))...)
+	if err != nil {
+		b.close()
+		return nil, fmt.Errorf("engine: connect to NATS: %w", redactURLErr(err, url))
+	}
+	b.cnc = cnc
+	if b.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096)); err == nil {
+		b.cjs, err = jetstream.New(cnc)
+	}
 	if err != nil {
 		b.close()
 		return nil, fmt.Errorf("engine: JetStream: %w", err)
 	}
-	b.js = js
 	return b, nil
 }
 
@@ -115,15 +127,21 @@ func (b *bus) clientURL() string {
 }
 
 func (b *bus) close() {
-	if b.nc != nil {
-		// Drain flushes what was published and closes asynchronously.
-		if b.nc.Drain() == nil {
+	// Drain flushes what was published and closes asynchronously.
+	for _, c := range []struct {
+		nc     *nats.Conn
+		closed chan struct{}
+	}{{b.cnc, b.cclosed}, {b.nc, b.closed}} {
+		if c.nc == nil {
+			continue
+		}
+		if c.nc.Drain() == nil {
 			select {
-			case <-b.closed:
+			case <-c.closed:
 			case <-time.After(5 * time.Second):
 			}
 		}
-		b.nc.Close()
+		c.nc.Close()
 	}
 	if b.srv != nil {
 		b.srv.Shutdown()

@@ -37,7 +37,7 @@ type invoker struct {
 func consumerName(function string) string { return "cb-fn-" + subjectToken(function) }
 
 func (iv *invoker) start(ctx context.Context) (jetstream.ConsumeContext, error) {
-	cons, err := iv.eng.bus.js.CreateOrUpdateConsumer(ctx, StreamInvocations, jetstream.ConsumerConfig{
+	cons, err := iv.eng.bus.cjs.CreateOrUpdateConsumer(ctx, StreamInvocations, jetstream.ConsumerConfig{
 		Durable:       consumerName(iv.name),
 		Description:   "codebridge invoker for function " + iv.name,
 		FilterSubject: invokeSubject(iv.name),

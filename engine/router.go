@@ -39,7 +39,7 @@ func newRouter(eng *Engine) *router {
 // Every codebridge process of a cluster shares the one durable consumer, so
 // each event is routed once (at least once after a crash).
 func (r *router) start(ctx context.Context) (jetstream.ConsumeContext, error) {
-	cons, err := r.eng.bus.js.CreateOrUpdateConsumer(ctx, StreamEvents, jetstream.ConsumerConfig{
+	cons, err := r.eng.bus.cjs.CreateOrUpdateConsumer(ctx, StreamEvents, jetstream.ConsumerConfig{
 		Durable:       routerConsumer,
 		Description:   "codebridge router: events -> invocations",
 		AckPolicy:     jetstream.AckExplicitPolicy,

@@ -65,6 +65,11 @@ func run(n, rulesN, latN int) error {
 	fmt.Printf("baseline   publish (async, file store)         %9.0f msg/s\n", pubPlain)
 	fmt.Printf("baseline   publish with Nats-Msg-Id            %9.0f msg/s\n", pubDedup)
 	fmt.Printf("baseline   durable consume+ack                 %9.0f msg/s\n", consume)
+	hops, err := threeHop(ctx, n, payload)
+	if err != nil {
+		return fmt.Errorf("three-hop baseline: %w", err)
+	}
+	fmt.Printf("baseline   raw three hops (publish -> consume, republish, ack -> consume+ack) %9.0f msg/s  (%.2f x consume+ack)\n", hops, hops/consume)
 
 	for _, inline := range []bool{false, true} {
 		mode := "work queue"
@@ -183,6 +188,96 @@ func baseline(ctx context.Context, n int, payload []byte) (pub, pubDedup, consum
 // stall lets the load generator wait for room among its outstanding async
 // publishes rather than fail when the server is briefly behind.
 var stall = jetstream.WithStallWait(time.Minute)
+
+// threeHop is the engine's data flow in raw JetStream, with no decoding and
+// no rules: publish to stream A; a consumer of A republishes each message
+// to work-queue stream B and acks it after the PubAck; a consumer of B acks.
+// It is the ceiling of the work-queue path.
+func threeHop(ctx context.Context, n int, payload []byte) (float64, error) {
+	dir, _ := os.MkdirTemp("", "cbbench-hops-")
+	defer os.RemoveAll(dir)
+	srv, nc, js, err := startServer(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer srv.Shutdown()
+	defer nc.Close()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "A", Subjects: []string{"a.>"}, Storage: jetstream.FileStorage}); err != nil {
+		return 0, err
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "B", Subjects: []string{"b.>"}, Storage: jetstream.FileStorage, Retention: jetstream.WorkQueuePolicy}); err != nil {
+		return 0, err
+	}
+	ca, err := js.CreateOrUpdateConsumer(ctx, "A", jetstream.ConsumerConfig{Durable: "a", AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: 4096})
+	if err != nil {
+		return 0, err
+	}
+	cb, err := js.CreateOrUpdateConsumer(ctx, "B", jetstream.ConsumerConfig{Durable: "b", AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: 4096})
+	if err != nil {
+		return 0, err
+	}
+	var got atomic.Int64
+	done := make(chan struct{})
+	ccB, err := cb.Consume(func(m jetstream.Msg) {
+		_ = m.Ack()
+		if got.Add(1) == int64(n) {
+			close(done)
+		}
+	}, jetstream.PullMaxMessages(512))
+	if err != nil {
+		return 0, err
+	}
+	defer ccB.Stop()
+	// The republisher has a connection of its own, as the engine's router
+	// shares none with the load generator.
+	rc, err := nats.Connect("", nats.InProcessServer(srv))
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	rjs, _ := jetstream.New(rc, jetstream.WithPublishAsyncMaxPending(4096))
+	ccA, err := ca.Consume(func(m jetstream.Msg) {
+		out := nats.NewMsg("b.x")
+		out.Data = m.Data()
+		f, err := rjs.PublishMsgAsync(out, stall)
+		if err != nil {
+			_ = m.Nak()
+			return
+		}
+		go func() {
+			select {
+			case <-f.Ok():
+				_ = m.Ack()
+			case <-f.Err():
+				_ = m.Nak()
+			}
+		}()
+	}, jetstream.PullMaxMessages(512))
+	if err != nil {
+		return 0, err
+	}
+	defer ccA.Stop()
+	pub, err := nats.Connect("", nats.InProcessServer(srv))
+	if err != nil {
+		return 0, err
+	}
+	defer pub.Close()
+	pjs, _ := jetstream.New(pub, jetstream.WithPublishAsyncMaxPending(4096))
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		m := nats.NewMsg("a.x")
+		m.Data = payload
+		if _, err := pjs.PublishMsgAsync(m, stall); err != nil {
+			return 0, err
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Minute):
+		return 0, fmt.Errorf("only %d of %d", got.Load(), n)
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
 
 // noop counts invocations and records publish-to-start latency.
 var (
