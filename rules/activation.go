@@ -184,4 +184,3 @@ func (a *activation) ruleContext() map[string]any {
 	}
 	return a.context
 }
-
