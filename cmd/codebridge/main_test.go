@@ -38,9 +38,13 @@ type server struct {
 	base string
 	logs *bytes.Buffer
 	done chan struct{}
+	nats chan string // the embedded NATS URL, when the server prints one
 }
 
-var listenLine = regexp.MustCompile(`HTTP API on (http://\S+)`)
+var (
+	listenLine = regexp.MustCompile(`HTTP API on (http://\S+)`)
+	natsLine   = regexp.MustCompile(`embedded NATS on (nats://\S+)`)
+)
 
 // startServer runs `codebridge serve` as a child process and waits until it
 // says where it listens and answers /readyz.
@@ -52,7 +56,7 @@ func startServer(t *testing.T, args ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, logs: &bytes.Buffer{}, done: make(chan struct{})}
+	s := &server{cmd: cmd, logs: &bytes.Buffer{}, done: make(chan struct{}), nats: make(chan string, 1)}
 	cmd.Stderr = &syncWriter{w: s.logs}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -71,6 +75,9 @@ func startServer(t *testing.T, args ...string) *server {
 		for sc.Scan() {
 			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
+			}
+			if m := natsLine.FindStringSubmatch(sc.Text()); m != nil {
+				s.nats <- m[1]
 			}
 		}
 	}()
