@@ -13,9 +13,6 @@ import (
 	"github.com/codebridge/codebridge/rules"
 )
 
-// maxWebhookBytes is GitHub's own cap on a delivery (25 MB).
-const maxWebhookBytes = 25 << 20
-
 // provider is one git host's webhook adapter.
 type provider struct {
 	verify func(h http.Header, body []byte, secrets []string) error
@@ -50,7 +47,7 @@ func (e *Engine) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &ingestError{status: http.StatusNotFound, msg: fmt.Sprintf("the %s webhook is not configured (sources.%s.secret)", name, name)})
 		return
 	}
-	body, err := readBody(w, r, maxWebhookBytes)
+	body, err := readBody(w, r, sizeOr(e.cfg.Load().Server.MaxWebhookBytes, rules.DefaultMaxWebhookBytes))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -100,4 +97,12 @@ func webhookSecrets(s *rules.WebhookSource) []string {
 		}
 	}
 	return out
+}
+
+// sizeOr is limit, or def when the configuration left it zero.
+func sizeOr(limit, def int64) int64 {
+	if limit > 0 {
+		return limit
+	}
+	return def
 }

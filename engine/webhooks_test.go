@@ -94,3 +94,62 @@ rules:
 		t.Errorf("unconfigured provider: %d, want 404", status)
 	}
 }
+
+// TestGiteaAndGitLabWebhooks sends each host's documented push through the
+// real HTTP server, signed its way, and once with a wrong secret.
+func TestGiteaAndGitLabWebhooks(t *testing.T) {
+	gteaBody, err := os.ReadFile("../testdata/webhooks/gitea/push.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	glBody, err := os.ReadFile("../testdata/webhooks/gitlab/push.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec recorder
+	b := install(t, "sink", func(_ context.Context, inv functions.Invocation) (functions.Result, error) {
+		rec.add(inv)
+		return functions.Result{}, nil
+	})
+	h := startEngine(t, `
+server: { maxWebhookBytes: 65536 }
+sources:
+  gitea:  { secret: "gitea-secret" }
+  gitlab: { secrets: [ "gitlab-token" ] }
+functions:
+  sink: { type: testfn, behaviour: "`+b+`" }
+rules:
+  - name: pushes
+    match: event.type.startsWith("dev.codebridge.repository.reference")
+    targets: [ { function: sink } ]
+`, nil)
+	cases := []struct {
+		name, path string
+		body       []byte
+		hdr        map[string]string
+		status     int
+	}{
+		{"gitea wrong secret", "/webhooks/gitea", gteaBody, map[string]string{"X-Gitea-Event": "push", "X-Gitea-Delivery": "g1", "X-Gitea-Signature": webhook.SignSHA256("nope", gteaBody)}, http.StatusUnauthorized},
+		{"gitlab wrong token", "/webhooks/gitlab", glBody, map[string]string{"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": "nope"}, http.StatusUnauthorized},
+		{"oversize", "/webhooks/gitea", append(gteaBody, make([]byte, 70000)...), map[string]string{"X-Gitea-Event": "push"}, http.StatusRequestEntityTooLarge},
+		{"forgejo", "/webhooks/gitea", gteaBody, map[string]string{"X-Forgejo-Event": "push", "X-Forgejo-Delivery": "f1", "X-Forgejo-Signature": webhook.SignSHA256("gitea-secret", gteaBody)}, http.StatusAccepted},
+		{"gitlab", "/webhooks/gitlab", glBody, map[string]string{"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": "gitlab-token", "X-Gitlab-Event-UUID": "u1"}, http.StatusAccepted},
+	}
+	for _, c := range cases {
+		if status, resp := h.post(c.path, "application/json", c.body, c.hdr); status != c.status {
+			t.Errorf("%s: %d %s, want %d", c.name, status, resp, c.status)
+		}
+	}
+	waitFor(t, 10*time.Second, "both pushes routed", func() bool { return rec.len() == 2 })
+	providers := map[string]bool{}
+	for _, inv := range rec.all() {
+		d, err := events.DecodeData(inv.Event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		providers[d.(*events.ReferenceData).Repository.Provider] = true
+	}
+	if !providers["gitea"] || !providers["gitlab"] {
+		t.Errorf("providers %v", providers)
+	}
+}

@@ -61,6 +61,9 @@ type ServerConfig struct {
 	DataDir string `yaml:"dataDir"` // default ./.codebridge
 	// MaxEventBytes caps one ingested event (default 256 KiB, like EventBridge).
 	MaxEventBytes int64 `yaml:"maxEventBytes"`
+	// MaxWebhookBytes caps one webhook delivery (default 25 MB, GitHub's own
+	// limit).
+	MaxWebhookBytes int64 `yaml:"maxWebhookBytes"`
 }
 
 // NATSConfig is the nats block.

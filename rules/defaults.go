@@ -13,6 +13,7 @@ const (
 	DefaultHTTP            = "127.0.0.1:8080"
 	DefaultDataDir         = "./.codebridge"
 	DefaultMaxEventBytes   = 256 << 10
+	DefaultMaxWebhookBytes = 25 << 20
 	DefaultNATSListen      = "127.0.0.1:4222"
 	DefaultReplicas        = 1
 	DefaultHopLimit        = 16
@@ -103,6 +104,9 @@ func (c *Config) applyDefaults() {
 	if c.Server.MaxEventBytes == 0 {
 		c.Server.MaxEventBytes = DefaultMaxEventBytes
 	}
+	if c.Server.MaxWebhookBytes == 0 {
+		c.Server.MaxWebhookBytes = DefaultMaxWebhookBytes
+	}
 	if c.NATS.Listen == nil {
 		l := DefaultNATSListen
 		c.NATS.Listen = &l
@@ -132,6 +136,9 @@ var functionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 func (c *Config) validate(ps *problems) {
 	if c.Server.MaxEventBytes < 0 {
 		ps.addf(c.pos("server.maxEventBytes"), "", "server.maxEventBytes", "must be positive")
+	}
+	if c.Server.MaxWebhookBytes < 0 {
+		ps.addf(c.pos("server.maxWebhookBytes"), "", "server.maxWebhookBytes", "must be positive")
 	}
 	if c.NATS.Replicas < 0 || c.NATS.Replicas > 5 {
 		ps.addf(c.pos("nats.replicas"), "", "nats.replicas", "must be between 1 and 5, got %d", c.NATS.Replicas)
