@@ -79,7 +79,7 @@ func TestDefaults(t *testing.T) {
 	c := mustParse(t, "")
 	want := Config{
 		Path:   "test.yaml",
-		Server: ServerConfig{HTTP: DefaultHTTP, DataDir: DefaultDataDir, MaxEventBytes: DefaultMaxEventBytes},
+		Server: ServerConfig{HTTP: DefaultHTTP, DataDir: DefaultDataDir, MaxEventBytes: DefaultMaxEventBytes, MaxWebhookBytes: DefaultMaxWebhookBytes},
 		NATS:   NATSConfig{Replicas: 1},
 		Engine: EngineConfig{
 			HopLimit: 16, EventMaxAge: Duration(7 * 24 * time.Hour), DuplicateWindow: Duration(2 * time.Minute),
