@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/codebridge/codebridge/events"
@@ -84,23 +85,32 @@ func (e *Engine) handleEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"ids": ids})
 }
 
-// store publishes events and waits for all their PubAcks. A failure answers
-// 503: the client retries the whole request, and the stream's deduplication
-// (Nats-Msg-Id = source + id) stores each event once.
+// store publishes events and waits for all their PubAcks.
 func (e *Engine) store(ctx context.Context, evs []events.Event, via string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 8*time.Second)
 	defer cancel()
 	ids := make([]string, len(evs))
+	futures := make([]jetstream.PubAckFuture, 0, len(evs))
 	for i, ev := range evs {
-		if _, err := e.bus.js.PublishMsg(ctx, eventMsg(ev)); err != nil {
+		f, err := e.bus.js.PublishMsgAsync(eventMsg(ev), stallWait)
+		if err != nil {
 			e.log.Error().Err(err).Str("event", ev.ID()).Msg("store event")
-			return nil, &ingestError{status: http.StatusServiceUnavailable, msg: "the event bus cannot store events right now; retry"}
+			return nil, errUnavailable
 		}
+		futures = append(futures, f)
 		ids[i] = ev.ID()
+	}
+	if err := waitAll(ctx, futures); err != nil {
+		e.log.Error().Err(err).Int("events", len(evs)).Msg("store events")
+		return nil, errUnavailable
 	}
 	e.metrics.eventsIngested.WithLabelValues(via).Add(float64(len(evs)))
 	return ids, nil
 }
+
+// errUnavailable answers 503: the sender retries the whole request, and the
+// stream's deduplication (Nats-Msg-Id = source + id) stores each event once.
+var errUnavailable = &ingestError{status: http.StatusServiceUnavailable, msg: "the event bus cannot store events right now; retry"}
 
 func (e *Engine) handleReady(w http.ResponseWriter, r *http.Request) {
 	if !e.ready.Load() || !e.bus.nc.IsConnected() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/rules"
 )
 
 // routerAckWait is the router consumer's ack wait; an inline attempt keeps
@@ -29,6 +31,33 @@ type router struct {
 	work     chan jetstream.Msg
 	workers  sync.WaitGroup
 	inflight sync.WaitGroup
+	warnings throttle
+}
+
+// throttle lets a rule's evaluation errors through to the log once a minute:
+// a rule that fails on most events would otherwise flood it (the metric
+// codebridge_rule_evaluation_errors_total counts every one).
+type throttle struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func (t *throttle) allow(err error) bool {
+	key := err.Error()
+	var ee *rules.EvalError
+	if errors.As(err, &ee) {
+		key = ee.Rule
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.last == nil {
+		t.last = map[string]time.Time{}
+	}
+	if time.Since(t.last[key]) < time.Minute {
+		return false
+	}
+	t.last[key] = time.Now()
+	return true
 }
 
 func newRouter(eng *Engine) *router {
@@ -102,7 +131,9 @@ func (r *router) route(ctx context.Context, m jetstream.Msg) {
 	matches = append(matches, scheduledMatches(ctx, set, e)...)
 	for _, err := range errs {
 		eng.metrics.ruleErrors.Inc()
-		r.log.Warn().Err(err).Str("event", e.ID()).Str("type", e.Type()).Msg("rule evaluation failed; treated as no match")
+		if r.warnings.allow(err) {
+			r.log.Warn().Err(err).Str("event", e.ID()).Str("type", e.Type()).Msg("rule evaluation failed; treated as no match (logged once a minute per rule)")
+		}
 	}
 	eng.metrics.eventsRouted.Inc()
 	if len(matches) == 0 {
