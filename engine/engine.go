@@ -51,13 +51,13 @@ type Engine struct {
 	log      zerolog.Logger
 	bus      *bus
 	metrics  *metrics
-	masker   masker
 	dataDir  string
 	hopLimit int
 	maxEvent int64
 
-	cfg   atomic.Pointer[rules.Config]
-	rules atomic.Pointer[rules.Set]
+	cfg    atomic.Pointer[rules.Config]
+	masker atomic.Pointer[functions.Masker] // the config's secrets, for error texts
+	rules  atomic.Pointer[rules.Set]
 	// inline maps the functions the router may run itself to their invoker.
 	inline atomic.Pointer[map[string]*invoker]
 
@@ -92,7 +92,6 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		opts:      o,
 		log:       o.Logger,
 		metrics:   newMetrics(),
-		masker:    newMasker(cfg.Secrets()),
 		hopLimit:  cfg.Engine.HopLimit,
 		maxEvent:  cfg.Server.MaxEventBytes,
 		functions: map[string]functions.Function{},
@@ -131,6 +130,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	e.cfg.Store(cfg)
+	e.masker.Store(functions.NewMasker(cfg.Secrets()...))
 	e.rules.Store(cfg.RuleSet())
 	names := sortedKeys(cfg.Functions)
 	for _, name := range names {

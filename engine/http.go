@@ -34,6 +34,7 @@ func (e *Engine) routes() http.Handler {
 	mux.HandleFunc("POST /api/dlq/{seq}/redrive", e.handleDLQRedrive)
 	mux.HandleFunc("POST /api/dlq/redrive", e.handleDLQRedriveAll)
 	mux.HandleFunc("DELETE /api/dlq", e.handleDLQPurge)
+	mux.HandleFunc("POST /api/replay", e.handleReplay)
 	e.mountWebhooks(mux)
 	// Instances of one type serve the same routes (they read the same
 	// buckets): mount each pattern once.

@@ -172,7 +172,7 @@ func (iv *invoker) attempt(ctx context.Context, inv invocation, e events.Event, 
 		return outcome{verdict: succeeded}
 	}
 
-	masked := errors.New(eng.masker.mask(err.Error()))
+	masked := errors.New(eng.masker.Load().Mask(err.Error()))
 	switch {
 	case functions.IsPermanent(err):
 		// A function may report what it did before failing for good (for

@@ -33,26 +33,3 @@ func redactURLErr(err error, raw string) error {
 	}
 	return errors.New(msg)
 }
-
-// masker replaces secret values in text.
-type masker struct{ r *strings.Replacer }
-
-func newMasker(secrets []string) masker {
-	var pairs []string
-	for _, s := range secrets {
-		if len(s) >= 3 {
-			pairs = append(pairs, s, "***")
-		}
-	}
-	if len(pairs) == 0 {
-		return masker{}
-	}
-	return masker{r: strings.NewReplacer(pairs...)}
-}
-
-func (m masker) mask(s string) string {
-	if m.r == nil {
-		return s
-	}
-	return m.r.Replace(s)
-}

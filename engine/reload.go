@@ -8,6 +8,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/codebridge/codebridge/functions"
 	"github.com/codebridge/codebridge/rules"
 )
 
@@ -51,6 +52,7 @@ func (e *Engine) Reload(ctx context.Context) error {
 		}
 	}
 	e.cfg.Store(cfg)
+	e.masker.Store(functions.NewMasker(cfg.Secrets()...))
 	e.rules.Store(cfg.RuleSet())
 	if e.scheduler != nil {
 		if err := e.scheduler.Replace(entries); err != nil {

@@ -107,3 +107,71 @@ func FromHeaders(names []string, get func(name string) string, contentType strin
 	}
 	return e, nil
 }
+
+// ToHeaders writes e's context attributes in binary content mode, as both
+// the NATS and the HTTP bindings carry them: set is called with
+// "ce-<attribute>" and the value, percent-encoded with EncodeHeaderValue
+// where it is free text, for every attribute but datacontenttype, which each
+// binding carries in its own content-type header. FromHeaders reverses it.
+//
+// An extension value with no canonical string form (types.Format fails on
+// it; SetExtension never stores one) is written as fmt.Sprint prints it, and
+// the first such failure is returned for a binding that would rather refuse
+// the event.
+func ToHeaders(e Event, set func(name, value string)) error {
+	set(headerPrefix+"specversion", e.SpecVersion())
+	set(headerPrefix+"id", EncodeHeaderValue(e.ID()))
+	set(headerPrefix+"source", EncodeHeaderValue(e.Source()))
+	set(headerPrefix+"type", EncodeHeaderValue(e.Type()))
+	if s := e.Subject(); s != "" {
+		set(headerPrefix+"subject", EncodeHeaderValue(s))
+	}
+	if t := e.Time(); !t.IsZero() {
+		set(headerPrefix+"time", t.UTC().Format(time.RFC3339Nano))
+	}
+	if s := e.DataSchema(); s != "" {
+		set(headerPrefix+"dataschema", EncodeHeaderValue(s))
+	}
+	var failed error
+	for name, v := range e.Extensions() {
+		// types.Format is the canonical string form (base64 for binary,
+		// RFC 3339 for timestamps); fmt.Sprint would print Go structs.
+		s, err := types.Format(v)
+		if err != nil {
+			if failed == nil {
+				failed = fmt.Errorf("extension %s: %w", name, err)
+			}
+			s = fmt.Sprint(v)
+		}
+		set(headerPrefix+name, EncodeHeaderValue(s))
+	}
+	return failed
+}
+
+// EncodeHeaderValue percent-encodes what a binary-mode header value must not
+// carry verbatim: controls, space, '"', '%' and anything outside printable
+// ASCII (UTF-8 bytes, one escape each). The NATS and HTTP bindings both use
+// it; FromHeaders reverses it.
+func EncodeHeaderValue(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if mustEscape(s[i]) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; mustEscape(c) {
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func mustEscape(c byte) bool { return c <= ' ' || c >= 0x7f || c == '"' || c == '%' }

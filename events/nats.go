@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
-	"time"
 
-	"github.com/cloudevents/sdk-go/v2/types"
 	"github.com/nats-io/nats.go"
 )
 
@@ -30,30 +28,11 @@ const (
 func ToMsg(subject string, e Event) *nats.Msg {
 	m := nats.NewMsg(subject)
 	h := m.Header
-	h.Set(headerPrefix+"specversion", e.SpecVersion())
-	h.Set(headerPrefix+"id", encodeHeader(e.ID()))
-	h.Set(headerPrefix+"source", encodeHeader(e.Source()))
-	h.Set(headerPrefix+"type", encodeHeader(e.Type()))
-	if s := e.Subject(); s != "" {
-		h.Set(headerPrefix+"subject", encodeHeader(s))
-	}
-	if t := e.Time(); !t.IsZero() {
-		h.Set(headerPrefix+"time", t.UTC().Format(time.RFC3339Nano))
-	}
-	if s := e.DataSchema(); s != "" {
-		h.Set(headerPrefix+"dataschema", encodeHeader(s))
-	}
+	// An extension with no string form is sent as fmt.Sprint prints it:
+	// ToMsg has no error to return, and the event was valid when built.
+	_ = ToHeaders(e, h.Set)
 	if ct := e.DataContentType(); ct != "" {
 		h.Set(headerContentType, ct)
-	}
-	for name, v := range e.Extensions() {
-		// types.Format is the canonical string form (base64 for binary,
-		// RFC 3339 for timestamps); fmt.Sprint would print Go structs.
-		s, err := types.Format(v)
-		if err != nil {
-			s = fmt.Sprint(v)
-		}
-		h.Set(headerPrefix+name, encodeHeader(s))
 	}
 	h.Set(nats.MsgIdHdr, MsgID(e))
 	m.Data = e.Data()
@@ -143,29 +122,4 @@ func singleHeader(h nats.Header, key string) (string, error) {
 
 func looksLikeJSONObject(body []byte) bool {
 	return strings.HasPrefix(strings.TrimSpace(string(body)), "{")
-}
-
-// encodeHeader percent-encodes what a header value cannot carry verbatim:
-// controls, space, '"', '%' and anything outside printable ASCII.
-func encodeHeader(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '%' {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || c == '"' || c == '%' {
-			fmt.Fprintf(&b, "%%%02X", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }

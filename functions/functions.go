@@ -1,7 +1,10 @@
 // Package functions holds the Function contract that every built-in and
 // user-registered function implements, the errors that tell the invoker how
 // to treat a failure, and the registry that builds named function instances
-// from configuration.
+// from configuration. It also holds what the function types share: Masker
+// (secrets out of logs, errors and events), Duration and ParseDuration (for
+// config blocks), OpenKeyValue (a bucket that may already exist) and
+// ValidHeaderName.
 //
 // A function never imports the engine: everything it needs arrives in the
 // Invocation, and everything it produces leaves in the Result.

@@ -85,6 +85,15 @@ rules:
 		return strings.Contains(string(b), "hello hello-1")
 	})
 
+	// replay routes the stored event again, as new work.
+	if code, stdout, stderr := cli(t, "replay", "--server", srv.base, "--from", "1h", "--rule", "hello"); code != exitOK || !strings.Contains(stdout, "1 invocations stored") {
+		t.Fatalf("replay: %d %q %q", code, stdout, stderr)
+	}
+	waitFor(t, 30*time.Second, "the replayed invocation", func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Count(string(b), "hello hello-1") == 2
+	})
+
 	// SIGHUP reloads the file: a new rule routes.
 	writeFile(t, cfg, config(`  - name: goodbye
     match: event.type == "com.example.goodbye"
@@ -93,9 +102,13 @@ rules:
 	if err := srv.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
+	// Until the reload lands, events of the new type match nothing; each try
+	// is a new event (a repeated id would be deduplicated).
+	try := 0
 	waitFor(t, 30*time.Second, "the reloaded rule", func() bool {
-		cli(t, "publish", "--server", srv.base, "--type", "com.example.goodbye", "--source", "/cli", "--id", "bye-1")
+		try++
+		cli(t, "publish", "--server", srv.base, "--type", "com.example.goodbye", "--source", "/cli", "--id", fmt.Sprintf("bye-%d", try))
 		b, _ := os.ReadFile(out)
-		return strings.Contains(string(b), "goodbye bye-1")
+		return strings.Contains(string(b), "goodbye bye-")
 	})
 }

@@ -83,6 +83,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newHookCmd(),
 		newBuildCmd(),
 		newReplicateCmd(),
+		newReplayCmd(),
 	)
 	return root
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/codebridge/codebridge/functions"
 )
 
 // Config is the function's block in the codebridge configuration:
@@ -89,6 +89,12 @@ func (c Config) Validate() error {
 	if c.Concurrency < 0 {
 		return fmt.Errorf("concurrency: must not be negative")
 	}
+	if c.Timeout < 0 {
+		return fmt.Errorf("timeout: must not be negative")
+	}
+	if c.HeartbeatInterval < 0 {
+		return fmt.Errorf("heartbeatInterval: must not be negative")
+	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -113,21 +119,8 @@ func hasDotDot(p string) bool {
 	return false
 }
 
-// Duration reads "30s", "5m", "1h30m".
-type Duration time.Duration
-
-// D returns the value as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-// UnmarshalYAML reads a Go duration string.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if err != nil || v < 0 {
-		return fmt.Errorf("line %d: invalid duration %q (use 90s, 30m, 1h)", n.Line, n.Value)
-	}
-	*d = Duration(v)
-	return nil
-}
+// Duration reads "30s", "5m", "1h30m" (and whole days, "7d").
+type Duration = functions.Duration
 
 // keySafe maps s to the characters KV keys, subjects and URLs all accept.
 func keySafe(s string) string {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/codebridge/codebridge/functions"
 )
 
 // JetStream resource names.
@@ -39,11 +41,13 @@ type store struct {
 func openStore(ctx context.Context, js jetstream.JetStream) (*store, error) {
 	s := &store{js: js}
 	var err error
-	if s.builds, err = kv(ctx, js, jetstream.KeyValueConfig{Bucket: BucketBuilds, Description: "codebridge build records", Storage: jetstream.FileStorage}); err != nil {
-		return nil, err
+	// An existing bucket keeps its replicas and limits, set by whoever made
+	// it.
+	if s.builds, err = functions.OpenKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: BucketBuilds, Description: "codebridge build records", Storage: jetstream.FileStorage}); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
 	}
-	if s.state, err = kv(ctx, js, jetstream.KeyValueConfig{Bucket: BucketState, Description: "codebridge build numbers, current builds, stop requests, badges", Storage: jetstream.FileStorage}); err != nil {
-		return nil, err
+	if s.state, err = functions.OpenKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: BucketState, Description: "codebridge build numbers, current builds, stop requests, badges", Storage: jetstream.FileStorage}); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
 	}
 	if _, err = js.Stream(ctx, StreamLogs); errors.Is(err, jetstream.ErrStreamNotFound) {
 		_, err = js.CreateStream(ctx, jetstream.StreamConfig{
@@ -63,22 +67,8 @@ func openStore(ctx context.Context, js jetstream.JetStream) (*store, error) {
 	return s, nil
 }
 
-// kv opens a bucket, creating it when missing (an existing one keeps its
-// replicas and limits, set by whoever made it).
-func kv(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	b, err := js.KeyValue(ctx, cfg.Bucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		b, err = js.CreateKeyValue(ctx, cfg)
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			b, err = js.KeyValue(ctx, cfg.Bucket)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("build: bucket %s: %w", cfg.Bucket, err)
-	}
-	return b, nil
-}
-
+// obj opens an object store, creating it when missing (an existing one
+// keeps its replicas and limits, set by whoever made it).
 func obj(ctx context.Context, js jetstream.JetStream, cfg jetstream.ObjectStoreConfig) (jetstream.ObjectStore, error) {
 	o, err := js.ObjectStore(ctx, cfg.Bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {

@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/functions"
 )
 
 const (
@@ -20,7 +21,7 @@ const (
 // goroutine and read after that goroutine is done.
 type stdoutCollector struct {
 	max    int
-	mask   *masker
+	mask   *functions.Masker
 	log    zerolog.Logger
 	read   int
 	lineNo int
@@ -38,7 +39,7 @@ func (c *stdoutCollector) line(b []byte, _ bool) bool {
 		return false
 	}
 	// Masked before parsing, so a secret never leaves in an emitted event.
-	s := c.mask.mask(string(b))
+	s := c.mask.Mask(string(b))
 	ev, isEvent, err := parseLine([]byte(s))
 	switch {
 	case err != nil:
@@ -55,7 +56,7 @@ func (c *stdoutCollector) line(b []byte, _ bool) bool {
 // stderrCollector logs a program's stderr and keeps its tail for the error.
 type stderrCollector struct {
 	max    int // bytes logged before logging stops
-	mask   *masker
+	mask   *functions.Masker
 	log    zerolog.Logger
 	logged int
 	quiet  bool
@@ -65,9 +66,9 @@ type stderrCollector struct {
 func (c *stderrCollector) line(b []byte, cut bool) bool {
 	var s string
 	if cut {
-		s = c.mask.maskCut(string(b)) + "…"
+		s = c.mask.MaskCut(string(b)) + "…"
 	} else {
-		s = c.mask.mask(string(b))
+		s = c.mask.Mask(string(b))
 	}
 	c.tail.add(s)
 	switch {

@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/codebridge/codebridge/functions"
 )
 
 // DefaultMaxOutputBytes bounds what is read from a program's stdout.
@@ -73,31 +74,4 @@ func (c Config) withDefaults() Config {
 
 // Duration reads "30s", "5m", "24h" (and whole days, "7d") from configuration,
 // the same forms as the engine's durations.
-type Duration time.Duration
-
-// UnmarshalText parses a duration string.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := parseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalText writes the duration in Go's form ("10s").
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
-
-func parseDuration(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		var days int
-		if _, err := fmt.Sscanf(n, "%d", &days); err == nil && fmt.Sprint(days) == n {
-			return time.Duration(days) * 24 * time.Hour, nil
-		}
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q (use 30s, 5m, 24h or 7d)", s)
-	}
-	return v, nil
-}
+type Duration = functions.Duration

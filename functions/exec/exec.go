@@ -39,7 +39,7 @@ type Function struct {
 	name string
 	cfg  Config
 	path string // the program, resolved
-	mask *masker
+	mask *functions.Masker
 	log  zerolog.Logger
 }
 
@@ -56,15 +56,15 @@ func New(name string, decode func(v any) error, deps functions.Deps) (functions.
 		return nil, fmt.Errorf("exec %q: %w", name, err)
 	}
 	cfg = cfg.withDefaults()
-	m := newMasker(deps.Secrets)
+	m := functions.NewMasker(deps.Secrets...)
 	if cfg.Dir != "" {
 		if st, err := os.Stat(cfg.Dir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("exec %q: dir: %q is not a directory", name, m.mask(cfg.Dir))
+			return nil, fmt.Errorf("exec %q: dir: %q is not a directory", name, m.Mask(cfg.Dir))
 		}
 	}
 	path, err := resolve(cfg.Command[0], cfg.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("exec %q: command[0]: %s", name, m.mask(err.Error()))
+		return nil, fmt.Errorf("exec %q: command[0]: %s", name, m.Mask(err.Error()))
 	}
 	return &Function{name: name, cfg: cfg, path: path, mask: m, log: deps.Logger}, nil
 }
@@ -179,7 +179,7 @@ func (f *Function) classify(ctx, runCtx context.Context, state *os.ProcessState,
 func (f *Function) startError(err error) error {
 	permanent := errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.ENOEXEC)
 	// The text only: the os error quotes the path, which is masked here.
-	err = fmt.Errorf("exec: start %s: %s", f.prog(), f.mask.mask(err.Error()))
+	err = fmt.Errorf("exec: start %s: %s", f.prog(), f.mask.Mask(err.Error()))
 	if permanent {
 		return functions.Permanent(err)
 	}
@@ -189,5 +189,5 @@ func (f *Function) startError(err error) error {
 // prog names the program in errors: its base name only, since the arguments
 // may carry secrets.
 func (f *Function) prog() string {
-	return fmt.Sprintf("%q", f.mask.mask(filepath.Base(f.path)))
+	return fmt.Sprintf("%q", f.mask.Mask(filepath.Base(f.path)))
 }

@@ -16,7 +16,7 @@ func TestBinaryRoundTrip(t *testing.T) {
 	}
 	e.SetExtension("region", "eu west")
 	h := nethttp.Header{}
-	if err := setBinaryHeaders(h, e); err != nil {
+	if err := events.ToHeaders(e, h.Set); err != nil {
 		t.Fatal(err)
 	}
 	h.Set("Content-Type", e.DataContentType())

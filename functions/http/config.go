@@ -6,7 +6,8 @@ import (
 	nethttp "net/http"
 	"net/url"
 	"strings"
-	"time"
+
+	"github.com/codebridge/codebridge/functions"
 )
 
 // DefaultMaxResponseBytes bounds how much of a reply is read.
@@ -55,7 +56,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("method: must be POST, PUT or PATCH, got %q", c.Method)
 	}
 	for name, v := range c.Headers {
-		if !validToken(name) {
+		if !functions.ValidHeaderName(name) {
 			return fmt.Errorf("headers: %q is not a valid header name", name)
 		}
 		if reserved(name) {
@@ -95,51 +96,6 @@ func reserved(name string) bool {
 	return strings.HasPrefix(n, "ce-") || strings.HasPrefix(n, "x-codebridge-")
 }
 
-// validToken reports whether s is an RFC 9110 token, the syntax of a header
-// name.
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // Duration reads "30s", "5m", "24h" (and whole days, "7d") from configuration,
 // the same forms as the engine's durations.
-type Duration time.Duration
-
-// UnmarshalText parses a duration string.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := parseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalText writes the duration in Go's form ("10s").
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
-
-func parseDuration(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		var days int
-		if _, err := fmt.Sscanf(n, "%d", &days); err == nil && fmt.Sprint(days) == n {
-			return time.Duration(days) * 24 * time.Hour, nil
-		}
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q (use 30s, 5m, 24h or 7d)", s)
-	}
-	return v, nil
-}
+type Duration = functions.Duration

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
 )
 
@@ -40,7 +41,7 @@ type Function struct {
 	cfg    Config
 	url    *url.URL
 	shown  string // the URL as errors show it
-	mask   *masker
+	mask   *functions.Masker
 	client *nethttp.Client
 	log    zerolog.Logger
 }
@@ -64,7 +65,7 @@ func New(name string, decode func(v any) error, deps functions.Deps) (functions.
 	if err != nil {
 		return nil, fmt.Errorf("http %q: url: is not a valid URL", name)
 	}
-	m := newMasker(append(urlSecrets(u), deps.Secrets...))
+	m := functions.NewMasker(append(urlSecrets(u), deps.Secrets...)...)
 	transport := nethttp.DefaultTransport.(*nethttp.Transport).Clone()
 	return &Function{
 		cfg:   cfg,
@@ -86,30 +87,22 @@ func New(name string, decode func(v any) error, deps functions.Deps) (functions.
 // and fragment, which may hold tokens, with the secrets in its path masked,
 // and without its path when a secret runs into it from outside (a webhook
 // URL that is one secret as a whole).
-func redact(u *url.URL, m *masker) string {
+func redact(u *url.URL, m *functions.Masker) string {
 	shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}).String()
-	hostOnly := (&url.URL{Scheme: u.Scheme, Host: u.Host}).String() + "/" + masked
+	hostOnly := (&url.URL{Scheme: u.Scheme, Host: u.Host}).String() + "/" + functions.Masked
 	raw := u.String()
 	prefix := (&url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host}).String()
 	if !strings.HasPrefix(raw, prefix) {
-		return m.mask(hostOnly)
+		return m.Mask(hostOnly)
 	}
 	ps, pe := len(prefix), len(prefix)+len(u.EscapedPath())
-	for _, s := range m.secrets {
-		for i := 0; i < len(raw); {
-			j := strings.Index(raw[i:], s)
-			if j < 0 {
-				break
-			}
-			start, end := i+j, i+j+len(s)
-			inPath := start >= ps && end <= pe
-			if !inPath && start < pe && end > ps {
-				return m.mask(hostOnly)
-			}
-			i = start + 1
+	for start, end := range m.Spans(raw) {
+		inPath := start >= ps && end <= pe
+		if !inPath && start < pe && end > ps {
+			return m.Mask(hostOnly)
 		}
 	}
-	return m.mask(shown)
+	return m.Mask(shown)
 }
 
 // urlSecrets returns the parts of u that are likely credentials even when
@@ -186,7 +179,7 @@ func (f *Function) request(ctx context.Context, inv functions.Invocation) (*neth
 	for k, v := range f.cfg.Headers {
 		req.Header.Set(k, v)
 	}
-	if err := setBinaryHeaders(req.Header, e); err != nil {
+	if err := events.ToHeaders(e, req.Header.Set); err != nil {
 		return nil, functions.Permanent(fmt.Errorf("http: encode event %s: %w", e.ID(), err))
 	}
 	if contentType != "" {
@@ -217,8 +210,8 @@ func custom(input json.RawMessage) bool {
 // err, so errors.Is(err, context.DeadlineExceeded) keeps working.
 type maskedError struct {
 	err  error
-	mask *masker
+	mask *functions.Masker
 }
 
-func (e maskedError) Error() string { return e.mask.mask(e.err.Error()) }
+func (e maskedError) Error() string { return e.mask.Mask(e.err.Error()) }
 func (e maskedError) Unwrap() error { return e.err }

@@ -54,9 +54,9 @@ func (f *Function) snippet(body io.Reader) string {
 	}
 	var s string
 	if len(b) > snippetBytes {
-		s = f.mask.maskCut(string(b[:snippetBytes])) + "…"
+		s = f.mask.MaskCut(string(b[:snippetBytes])) + "…"
 	} else {
-		s = f.mask.mask(string(b))
+		s = f.mask.Mask(string(b))
 	}
 	return fmt.Sprintf(": %q", s)
 }
@@ -103,7 +103,7 @@ func (f *Function) replyEvents(resp *nethttp.Response) ([]events.Event, error) {
 		return nil, f.badReply(fmt.Errorf("exceeds maxResponseBytes (%d bytes)", f.cfg.MaxResponseBytes))
 	}
 	// Masked before decoding, so a secret never leaves in an emitted event.
-	b = []byte(f.mask.mask(string(b)))
+	b = []byte(f.mask.Mask(string(b)))
 	var evs []events.Event
 	switch {
 	case mt == structuredType:
@@ -120,7 +120,7 @@ func (f *Function) replyEvents(resp *nethttp.Response) ([]events.Event, error) {
 		h := resp.Header.Clone()
 		for k, vs := range h {
 			for i, v := range vs {
-				h[k][i] = f.mask.mask(v)
+				h[k][i] = f.mask.Mask(v)
 			}
 		}
 		e, err := fromBinary(h, b)

@@ -2,9 +2,9 @@ package notify
 
 import (
 	"errors"
-	"sort"
-	"strings"
 	"time"
+
+	"github.com/codebridge/codebridge/functions"
 )
 
 // ErrConfig is matched (errors.Is) by every configuration error of this
@@ -69,37 +69,22 @@ func asDeliveryError(err error) *deliveryError {
 // paths are built not to include secrets in the first place; this is the
 // second line of defence for text that comes from elsewhere (a server's
 // reply, a library's error).
-type masker struct{ r *strings.Replacer }
+type masker struct{ m *functions.Masker }
 
 // minSecretLen keeps tiny values (a port, "yes") from garbling every message.
 const minSecretLen = 4
 
 func newMasker(secrets []string) masker {
-	uniq := map[string]bool{}
+	long := make([]string, 0, len(secrets))
 	for _, s := range secrets {
 		if len(s) >= minSecretLen {
-			uniq[s] = true
+			long = append(long, s)
 		}
 	}
-	list := make([]string, 0, len(uniq))
-	for s := range uniq {
-		list = append(list, s)
-	}
-	// Longest first so a secret that contains another is replaced whole.
-	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
-	pairs := make([]string, 0, 2*len(list))
-	for _, s := range list {
-		pairs = append(pairs, s, "***")
-	}
-	return masker{r: strings.NewReplacer(pairs...)}
+	return masker{m: functions.NewMasker(long...)}
 }
 
-func (m masker) String(s string) string {
-	if m.r == nil {
-		return s
-	}
-	return m.r.Replace(s)
-}
+func (m masker) String(s string) string { return m.m.Mask(s) }
 
 // Error returns err with its message masked and its chain kept for errors.Is.
 func (m masker) Error(err error) error {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/functions"
 )
 
 // Standard Webhooks headers (https://www.standardwebhooks.com, spec v1).
@@ -75,7 +76,7 @@ func newWebhook(c WebhookConfig) (*webhookSender, delivery, error) {
 		return nil, delivery{}, err
 	}
 	for k, v := range c.Headers {
-		if !validHeaderName(k) {
+		if !functions.ValidHeaderName(k) {
 			return nil, delivery{}, configError("webhook.headers", fmt.Sprintf("%q is not a valid header name", k))
 		}
 		if reservedHeaders[strings.ToLower(k)] {
@@ -187,21 +188,4 @@ func (s *webhookSender) send(ctx context.Context, n *notification) error {
 		h.Set(HeaderWebhookSignature, Sign(s.key, id, now.Unix(), body))
 	}
 	return post(ctx, s.client, s.raw, s.redact, h, body)
-}
-
-// validHeaderName reports whether k is an RFC 9110 token.
-func validHeaderName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

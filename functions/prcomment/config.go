@@ -1,11 +1,12 @@
 package prcomment
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/codebridge/codebridge/functions"
 )
 
 // Providers.
@@ -46,19 +47,9 @@ type Config struct {
 	UserAgent string `yaml:"userAgent"`
 }
 
-// Duration is a time.Duration that reads "30s" from the configuration.
-type Duration time.Duration
-
-// UnmarshalText parses a Go duration ("30s", "2m").
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		// The loader names the field and its position.
-		return errors.New("must be a duration such as 30s, got " + strconv.Quote(cut(string(b), 40)))
-	}
-	*d = Duration(v)
-	return nil
-}
+// Duration is a time.Duration that reads "30s" (or "7d") from the
+// configuration.
+type Duration = functions.Duration
 
 // withDefaults returns c with defaults filled in.
 func (c Config) withDefaults() Config {

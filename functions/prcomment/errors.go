@@ -3,7 +3,6 @@ package prcomment
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -131,22 +130,11 @@ func cut(s string, n int) string {
 }
 
 // masker hides secrets in text that leaves the function.
-type masker struct{ r *strings.Replacer }
+type masker struct{ m *functions.Masker }
 
-func newMasker(secrets ...string) masker {
-	// Longest first, so that a secret containing another is masked whole.
-	secrets = slices.Clone(secrets)
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	var pairs []string
-	for _, s := range secrets {
-		if s != "" {
-			pairs = append(pairs, s, "***")
-		}
-	}
-	return masker{r: strings.NewReplacer(pairs...)}
-}
+func newMasker(secrets ...string) masker { return masker{m: functions.NewMasker(secrets...)} }
 
-func (m masker) mask(s string) string { return m.r.Replace(s) }
+func (m masker) mask(s string) string { return m.m.Mask(s) }
 
 // hostError builds a HostError with the message masked.
 func (m masker) hostError(provider, op string, status int, msg string, err error) *HostError {

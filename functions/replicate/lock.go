@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/codebridge/codebridge/functions"
 )
 
 // Buckets this package keeps on JetStream.
@@ -48,14 +50,14 @@ func (f *Function) stores(ctx context.Context) (locks, state jetstream.KeyValue,
 	if f.locks != nil {
 		return f.locks, f.state, nil
 	}
-	l, err := openBucket(ctx, f.js, jetstream.KeyValueConfig{
+	l, err := functions.OpenKeyValue(ctx, f.js, jetstream.KeyValueConfig{
 		Bucket:      LocksBucket,
 		Description: "codebridge replicate: one run at a time per source repository",
 		TTL:         f.lockTTL,
 		History:     1,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("replicate: %w", err)
 	}
 	// A bucket made elsewhere decides the TTL that refreshes and staleness
 	// are measured against; one without a TTL would keep a dead worker's
@@ -68,30 +70,16 @@ func (f *Function) stores(ctx context.Context) (locks, state jetstream.KeyValue,
 		return nil, nil, fmt.Errorf("replicate: bucket %s has no TTL, so the lock of a worker that dies would never expire; recreate it with one (e.g. %s)", LocksBucket, DefaultLockTTL)
 	}
 	f.lockTTL = ls.TTL()
-	s, err := openBucket(ctx, f.js, jetstream.KeyValueConfig{
+	s, err := functions.OpenKeyValue(ctx, f.js, jetstream.KeyValueConfig{
 		Bucket:      StateBucket,
 		Description: "codebridge replicate: per-target replication state",
 		History:     1,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("replicate: %w", err)
 	}
 	f.locks, f.state = l, s
 	return l, s, nil
-}
-
-func openBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := js.KeyValue(ctx, cfg.Bucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, cfg)
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, cfg.Bucket)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("replicate: open bucket %s: %w", cfg.Bucket, err)
-	}
-	return kv, nil
 }
 
 // isConflict reports a failed compare-and-set: the key exists, or its

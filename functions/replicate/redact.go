@@ -3,8 +3,9 @@ package replicate
 import (
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
+
+	"github.com/codebridge/codebridge/functions"
 )
 
 // RedactURL returns a repository URL that is safe to log or put in an event:
@@ -45,35 +46,20 @@ func displayName(raw string) string {
 	return r
 }
 
-const masked = "***"
-
 // masker hides secrets (configured values, target tokens, a source URL's
 // password) and URL user information in text that leaves the function: log
 // lines, error messages, event data.
-type masker struct{ secrets []string }
+type masker struct{ m *functions.Masker }
 
 func newMasker(secrets ...[]string) masker {
-	var m masker
+	var all []string
 	for _, list := range secrets {
-		for _, s := range list {
-			if s != "" && !slices.Contains(m.secrets, s) {
-				m.secrets = append(m.secrets, s)
-			}
-		}
+		all = append(all, list...)
 	}
-	// Longest first, so a secret that contains another is hidden whole.
-	slices.SortFunc(m.secrets, func(a, b string) int { return len(b) - len(a) })
-	return m
+	return masker{m: functions.NewMasker(all...)}
 }
 
 // with returns a masker that also hides extra.
-func (m masker) with(extra ...string) masker {
-	return newMasker(m.secrets, extra)
-}
+func (m masker) with(extra ...string) masker { return masker{m: m.m.With(extra...)} }
 
-func (m masker) mask(s string) string {
-	for _, sec := range m.secrets {
-		s = strings.ReplaceAll(s, sec, masked)
-	}
-	return scrubUserinfo(s)
-}
+func (m masker) mask(s string) string { return scrubUserinfo(m.m.Mask(s)) }

@@ -28,15 +28,11 @@ func WriteZip(w io.Writer, files []File) error {
 }
 
 func addZip(zw *zip.Writer, f File) error {
-	src, err := os.Open(f.Path)
+	src, st, err := openFile(f)
 	if err != nil {
-		return fmt.Errorf("artifact: open %s: %w", f.Name, err)
+		return err
 	}
 	defer src.Close()
-	st, err := src.Stat()
-	if err != nil {
-		return fmt.Errorf("artifact: stat %s: %w", f.Name, err)
-	}
 	h, err := zip.FileInfoHeader(st)
 	if err != nil {
 		return fmt.Errorf("artifact: header %s: %w", f.Name, err)
@@ -71,15 +67,11 @@ func WriteTarGz(w io.Writer, files []File) error {
 }
 
 func addTar(tw *tar.Writer, f File) error {
-	src, err := os.Open(f.Path)
+	src, st, err := openFile(f)
 	if err != nil {
-		return fmt.Errorf("artifact: open %s: %w", f.Name, err)
+		return err
 	}
 	defer src.Close()
-	st, err := src.Stat()
-	if err != nil {
-		return fmt.Errorf("artifact: stat %s: %w", f.Name, err)
-	}
 	h := &tar.Header{Name: f.Name, Mode: int64(st.Mode().Perm()), Size: st.Size(), ModTime: st.ModTime(), Typeflag: tar.TypeReg}
 	if err := tw.WriteHeader(h); err != nil {
 		return fmt.Errorf("artifact: add %s: %w", f.Name, err)
@@ -88,6 +80,21 @@ func addTar(tw *tar.Writer, f File) error {
 		return fmt.Errorf("artifact: copy %s: %w", f.Name, err)
 	}
 	return nil
+}
+
+// openFile opens f to pack it, with what its archive header needs; the caller
+// closes the file.
+func openFile(f File) (*os.File, os.FileInfo, error) {
+	src, err := os.Open(f.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("artifact: open %s: %w", f.Name, err)
+	}
+	st, err := src.Stat()
+	if err != nil {
+		src.Close()
+		return nil, nil, fmt.Errorf("artifact: stat %s: %w", f.Name, err)
+	}
+	return src, st, nil
 }
 
 // ErrUnsafePath is returned for an archive entry that would land outside the
