@@ -218,7 +218,21 @@ func (e *Engine) Run(ctx context.Context) error {
 	_ = e.http.Shutdown(shutCtx)
 	rcc.Drain()
 	<-rcc.Closed()
-	e.router.stop()
+	// The router waits for its inline attempts; past the deadline they are
+	// cancelled (their events are redelivered, as nothing acked them).
+	routed := make(chan struct{})
+	go func() { e.router.stop(); close(routed) }()
+	select {
+	case <-routed:
+	case <-shutCtx.Done():
+		e.log.Warn().Msg("shutdown: cancelling inline invocations still running")
+		e.mu.Lock()
+		for _, iv := range e.invokers {
+			iv.cancel()
+		}
+		e.mu.Unlock()
+		<-routed
+	}
 	e.mu.Lock()
 	for _, cc := range e.consumes {
 		cc.Drain()
