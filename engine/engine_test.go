@@ -20,6 +20,7 @@ import (
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/testwait"
 	"github.com/codebridge/codebridge/rules"
 )
 
@@ -124,7 +125,7 @@ func startEngine(t *testing.T, config string, tune func(*Options)) *harness {
 	h := &harness{t: t, eng: eng, base: "http://" + eng.HTTPAddr(), cancel: cancel, done: make(chan error, 1), path: path}
 	go func() { h.done <- eng.Run(ctx) }()
 	t.Cleanup(h.stop)
-	waitFor(t, 10*time.Second, "engine ready", func() bool {
+	testwait.For(t, 10*time.Second, "engine ready", func() bool {
 		resp, err := http.Get(h.base + "/readyz")
 		if err != nil {
 			return false
@@ -196,17 +197,6 @@ func (h *harness) streamMsgs(name string) uint64 {
 	return info.State.Msgs
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval, not synchronisation
-	}
-}
-
 func pushEvent(t *testing.T, id, repo, branch string) events.Event {
 	t.Helper()
 	e, err := events.New(events.ReferenceUpdated, "https://git.example.com/acme/"+repo, &events.ReferenceData{
@@ -247,7 +237,7 @@ rules:
 `, nil)
 	h.publish(pushEvent(t, "e-1", "app", "main"))
 	h.publish(pushEvent(t, "e-2", "app", "feature")) // matches nothing
-	waitFor(t, 10*time.Second, "the chained invocation", func() bool { return second.len() == 1 })
+	testwait.For(t, 10*time.Second, "the chained invocation", func() bool { return second.len() == 1 })
 
 	got := first.all()
 	if len(got) != 1 {
@@ -298,8 +288,8 @@ rules:
     retry: { maxAttempts: 5, baseDelay: 10ms, maxDelay: 20ms }
 `, b, inline), nil)
 			h.publish(pushEvent(t, "e-1", "app", "main"))
-			waitFor(t, 10*time.Second, "three attempts", func() bool { return rec.len() >= 3 })
-			waitFor(t, 10*time.Second, "work queue empty", func() bool { return h.streamMsgs(StreamInvocations) == 0 })
+			testwait.For(t, 10*time.Second, "three attempts", func() bool { return rec.len() >= 3 })
+			testwait.For(t, 10*time.Second, "work queue empty", func() bool { return h.streamMsgs(StreamInvocations) == 0 })
 			got := rec.all()
 			if len(got) != 3 {
 				t.Fatalf("%d attempts, want 3", len(got))
@@ -336,7 +326,7 @@ rules:
 `, nil)
 	h.publish(pushEvent(t, "perm", "app", "main"))
 	h.publish(pushEvent(t, "flaky", "app", "main"))
-	waitFor(t, 10*time.Second, "two dead letters", func() bool { return h.streamMsgs(StreamDLQ) == 2 })
+	testwait.For(t, 10*time.Second, "two dead letters", func() bool { return h.streamMsgs(StreamDLQ) == 2 })
 	list, _ := h.eng.DLQ().List(context.Background(), 0, 10)
 	byEvent := map[string]DeadLetter{}
 	for _, d := range list {
@@ -353,7 +343,7 @@ rules:
 	if n := rec.len(); n != 3 {
 		t.Errorf("%d calls, want 3 (1 permanent, 2 retryable)", n)
 	}
-	waitFor(t, 10*time.Second, "work queue empty", func() bool { return h.streamMsgs(StreamInvocations) == 0 })
+	testwait.For(t, 10*time.Second, "work queue empty", func() bool { return h.streamMsgs(StreamInvocations) == 0 })
 }
 
 func TestExhaustedGoesToDLQAndRedrive(t *testing.T) {
@@ -397,8 +387,8 @@ rules:
 	for i := 0; i < 20; i++ {
 		h.publish(pushEvent(t, fmt.Sprintf("good-%d", i), "fine", "main"))
 	}
-	waitFor(t, 10*time.Second, "invocationFailed event", func() bool { return failures.len() == 1 })
-	waitFor(t, 10*time.Second, "other events", func() bool { return others.len() == 20 })
+	testwait.For(t, 10*time.Second, "invocationFailed event", func() bool { return failures.len() == 1 })
+	testwait.For(t, 10*time.Second, "other events", func() bool { return others.len() == 20 })
 	if n := attempts.len(); n != 3 {
 		t.Errorf("%d attempts, want maxAttempts 3", n)
 	}
@@ -433,8 +423,8 @@ rules:
 	if status != http.StatusOK {
 		t.Fatalf("redrive: %d %s", status, body)
 	}
-	waitFor(t, 10*time.Second, "redriven attempt", func() bool { return attempts.len() == 4 })
-	waitFor(t, 10*time.Second, "DLQ emptied", func() bool { return h.streamMsgs(StreamDLQ) == 0 })
+	testwait.For(t, 10*time.Second, "redriven attempt", func() bool { return attempts.len() == 4 })
+	testwait.For(t, 10*time.Second, "DLQ emptied", func() bool { return h.streamMsgs(StreamDLQ) == 0 })
 	if last := attempts.all()[3]; last.Attempt != 1 || last.ID != attempts.all()[0].ID {
 		t.Errorf("redriven invocation = attempt %d id %s; want a fresh attempt count and the same id", last.Attempt, last.ID)
 	}
@@ -456,7 +446,7 @@ rules:
     retry: { maxAttempts: 10, baseDelay: 5ms }
 `, nil)
 	h.publish(pushEvent(t, "e-1", "app", "main"))
-	waitFor(t, 10*time.Second, "dead letter", func() bool { return h.streamMsgs(StreamDLQ) == 1 })
+	testwait.For(t, 10*time.Second, "dead letter", func() bool { return h.streamMsgs(StreamDLQ) == 1 })
 	list, _ := h.eng.DLQ().List(context.Background(), 0, 10)
 	if rec.len() != 1 || len(list) != 1 || list[0].Reason != events.ReasonPermanent || list[0].Attempts != 1 {
 		t.Errorf("attempts %d, dead letters %+v; want 1 attempt, reason permanent", rec.len(), list)
@@ -481,7 +471,7 @@ rules:
 `, nil)
 	start, _ := events.New("com.example.ping", "codebridge://test", map[string]int{"n": 0}, events.WithID("start"))
 	h.publish(start)
-	waitFor(t, 10*time.Second, "loop dead letter", func() bool { return h.streamMsgs(StreamDLQ) == 1 })
+	testwait.For(t, 10*time.Second, "loop dead letter", func() bool { return h.streamMsgs(StreamDLQ) == 1 })
 	list, _ := h.eng.DLQ().List(context.Background(), 0, 10)
 	if len(list) != 1 || list[0].Reason != events.ReasonLoop {
 		t.Fatalf("dead letters = %+v, want one with reason loop", list)
@@ -513,7 +503,7 @@ rules:
     targets: [ { function: slow } ]
 `, func(o *Options) { o.AckWait = time.Second })
 	h.publish(pushEvent(t, "e-1", "app", "main"))
-	waitFor(t, 10*time.Second, "invocation start", func() bool { return rec.len() == 1 })
+	testwait.For(t, 10*time.Second, "invocation start", func() bool { return rec.len() == 1 })
 	// Hold the invocation for several ack waits: in-progress acks keep it.
 	// Observe the consumer: nothing may be redelivered meanwhile.
 	cons, err := h.eng.JetStream().Consumer(context.Background(), StreamInvocations, consumerName("slow"))
@@ -532,7 +522,7 @@ rules:
 		time.Sleep(50 * time.Millisecond) // observation interval
 	}
 	close(release)
-	waitFor(t, 10*time.Second, "work queue empty", func() bool { return h.streamMsgs(StreamInvocations) == 0 })
+	testwait.For(t, 10*time.Second, "work queue empty", func() bool { return h.streamMsgs(StreamInvocations) == 0 })
 	if rec.len() != 1 {
 		t.Errorf("%d calls, want 1", rec.len())
 	}
@@ -569,7 +559,7 @@ rules:
 	for i := 0; i < 12; i++ {
 		h.publish(pushEvent(t, fmt.Sprintf("e-%d", i), "app", "main"))
 	}
-	waitFor(t, 20*time.Second, "all invocations", func() bool { return calls.Load() == 12 })
+	testwait.For(t, 20*time.Second, "all invocations", func() bool { return calls.Load() == 12 })
 	if p := peak.Load(); p > 2 || p < 1 {
 		t.Errorf("peak concurrency %d, want at most 2", p)
 	}

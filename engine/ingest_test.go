@@ -11,6 +11,7 @@ import (
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 const noRules = `
@@ -102,7 +103,7 @@ rules:
 	if status, _ := h.post("/events", ctStructured, []byte(batch[0]), nil); status != 202 {
 		t.Fatalf("duplicate: %d", status)
 	}
-	waitFor(t, 10*time.Second, "four invocations", func() bool { return rec.len() == 4 })
+	testwait.For(t, 10*time.Second, "four invocations", func() bool { return rec.len() == 4 })
 	if n := h.streamMsgs(StreamEvents); n != 4 {
 		t.Errorf("CB_EVENTS holds %d, want 4 (the duplicate deduplicated)", n)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/codebridge/codebridge/engine/poll"
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 func gitIn(t *testing.T, dir string, args ...string) string {
@@ -56,7 +57,7 @@ rules:
     targets: [ { function: sink } ]
 `, nil)
 	// Once the poller has its baseline (its KV key exists), push a tag.
-	waitFor(t, 20*time.Second, "poll baseline", func() bool {
+	testwait.For(t, 20*time.Second, "poll baseline", func() bool {
 		kv, err := h.eng.JetStream().KeyValue(context.Background(), poll.Bucket)
 		if err != nil {
 			return false
@@ -73,7 +74,7 @@ rules:
 	})
 	gitIn(t, work, "tag", "v1.0")
 	gitIn(t, work, "push", "-q", "origin", "v1.0")
-	waitFor(t, 20*time.Second, "the tag event routed", func() bool { return rec.len() == 1 })
+	testwait.For(t, 20*time.Second, "the tag event routed", func() bool { return rec.len() == 1 })
 	e := rec.all()[0].Event
 	if e.Subject() != "refs/tags/v1.0" {
 		t.Errorf("event subject %q", e.Subject())

@@ -27,6 +27,7 @@ import (
 	"github.com/codebridge/codebridge/engine"
 	"github.com/codebridge/codebridge/events/webhook"
 	_ "github.com/codebridge/codebridge/functions/builtin" // the build and prcomment function types
+	"github.com/codebridge/codebridge/internal/testwait"
 	"github.com/codebridge/codebridge/rules"
 )
 
@@ -105,7 +106,7 @@ func TestPRFlow(t *testing.T) {
 	sha3 := repo.commit(t, "slow build", map[string]string{"greeting.txt": "hello\n", "gate": gate.dir + "\n"})
 	gh.knowCommit(sha3)
 	f.deliver(t, "pull_request", "prflow-3-synchronize", prPayload(t, "pull_request.synchronize.json", repo.url, sha3, sha2))
-	waitFor(t, 40*time.Second, "the build of the third push to run its tests", gate.running)
+	testwait.For(t, 40*time.Second, "the build of the third push to run its tests", gate.running)
 	sha4 := repo.commit(t, "fast again", map[string]string{"gate": ""})
 	gh.knowCommit(sha4)
 	f.deliver(t, "pull_request", "prflow-4-synchronize", prPayload(t, "pull_request.synchronize.json", repo.url, sha4, sha3))
@@ -188,7 +189,7 @@ func startPRFlow(t *testing.T, path, secret string) *prFlow {
 		}
 	})
 	f := &prFlow{eng: eng, base: "http://" + eng.HTTPAddr(), secret: secret}
-	waitFor(t, 10*time.Second, "engine ready", func() bool {
+	testwait.For(t, 10*time.Second, "engine ready", func() bool {
 		resp, err := http.Get(f.base + "/readyz")
 		if err != nil {
 			return false
@@ -241,10 +242,10 @@ func (f *prFlow) get(t *testing.T, path string) string {
 // are.
 func (f *prFlow) waitForVerdict(t *testing.T, gh *fakeGitHub, sha string) {
 	t.Helper()
-	waitFor(t, 40*time.Second, "a final status for "+sha[:7], func() bool {
+	testwait.For(t, 40*time.Second, "a final status for "+sha[:7], func() bool {
 		return slices.ContainsFunc(gh.statusesOf(sha), func(s string) bool { return s != "pending" })
 	})
-	waitFor(t, 20*time.Second, "the engine to settle", f.settled)
+	testwait.For(t, 20*time.Second, "the engine to settle", f.settled)
 }
 
 // settled reports whether every event is routed and every invocation
@@ -304,17 +305,6 @@ func (f *prFlow) noDeadLetters(t *testing.T) {
 	}
 	for _, d := range dl {
 		t.Errorf("dead-lettered: function %s, reason %s: %s", d.Function, d.Reason, d.Error)
-	}
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 func TestReloadSwapsRulesAndKeepsThemOnError(t *testing.T) {
@@ -30,7 +31,7 @@ rules:
 `
 	h := startEngine(t, base, func(o *Options) { o.WatchConfig = true })
 	h.publish(pushEvent(t, "e-1", "one", "main"))
-	waitFor(t, 10*time.Second, "first rule", func() bool { return a.len() == 1 })
+	testwait.For(t, 10*time.Second, "first rule", func() bool { return a.len() == 1 })
 
 	// A broken file is refused; the running rules stay.
 	if err := os.WriteFile(h.path, []byte(base+"  - name: broken\n    match: event.type ==\n    targets: [ { function: fa } ]\n"), 0o600); err != nil {
@@ -40,7 +41,7 @@ rules:
 		t.Fatalf("reload of a broken file: %v", err)
 	}
 	h.publish(pushEvent(t, "e-2", "one", "main"))
-	waitFor(t, 10*time.Second, "old rules still routing", func() bool { return a.len() == 2 })
+	testwait.For(t, 10*time.Second, "old rules still routing", func() bool { return a.len() == 2 })
 
 	// A good file with a new function and rule is picked up by the file
 	// watcher, without a call to Reload.
@@ -51,7 +52,7 @@ rules:
 	if err := os.WriteFile(h.path, []byte(next), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "watcher reload", func() bool { return h.eng.rules.Load().Len() == 2 })
+	testwait.For(t, 10*time.Second, "watcher reload", func() bool { return h.eng.rules.Load().Len() == 2 })
 	h.publish(pushEvent(t, "e-3", "two", "main"))
-	waitFor(t, 10*time.Second, "new rule and function", func() bool { return b.len() == 1 })
+	testwait.For(t, 10*time.Second, "new rule and function", func() bool { return b.len() == 1 })
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 func TestReplay(t *testing.T) {
@@ -35,7 +36,7 @@ rules:
 	for i := 0; i < 3; i++ {
 		h.publish(pushEvent(t, fmt.Sprintf("e-%d", i), "app", []string{"main", "dev", "main"}[i]))
 	}
-	waitFor(t, 10*time.Second, "first routing", func() bool { return a.len() == 3 && b.len() == 2 })
+	testwait.For(t, 10*time.Second, "first routing", func() bool { return a.len() == 3 && b.len() == 2 })
 
 	res, err := h.eng.Replay(context.Background(), ReplayRequest{From: start, Rule: "rb"})
 	if err != nil {
@@ -44,7 +45,7 @@ rules:
 	if res.Events != 3 || res.Invocations != 2 {
 		t.Errorf("replay of rb: %+v, want 3 events read and 2 invocations", res)
 	}
-	waitFor(t, 10*time.Second, "replayed invocations", func() bool { return b.len() == 4 })
+	testwait.For(t, 10*time.Second, "replayed invocations", func() bool { return b.len() == 4 })
 	if got := b.all(); got[2].ID == got[0].ID && got[3].ID == got[0].ID {
 		t.Errorf("replayed invocations reuse the original id %s", got[0].ID)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 func TestScheduledRuleFires(t *testing.T) {
@@ -33,7 +34,7 @@ rules:
     match: event.type == "com.example.never"
     targets: [ { function: other } ]
 `, nil)
-	waitFor(t, 15*time.Second, "two ticks", func() bool { return tick.len() >= 2 })
+	testwait.For(t, 15*time.Second, "two ticks", func() bool { return tick.len() >= 2 })
 	inv := tick.all()[0]
 	if inv.Event.Type() != events.EngineScheduled || inv.Event.Subject() != "every-second" || string(inv.Input) != `{"rule":"every-second"}` {
 		t.Errorf("tick invocation: type %s subject %s input %s", inv.Event.Type(), inv.Event.Subject(), inv.Input)

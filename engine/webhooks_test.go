@@ -11,6 +11,7 @@ import (
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/events/webhook"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 // TestGitHubWebhookEndToEnd sends signed and tampered deliveries of GitHub's
@@ -73,7 +74,7 @@ rules:
 			t.Fatalf("signed delivery: %d %s", status, resp)
 		}
 	}
-	waitFor(t, 10*time.Second, "the push routed", func() bool { return rec.len() >= 1 })
+	testwait.For(t, 10*time.Second, "the push routed", func() bool { return rec.len() >= 1 })
 	if n := h.streamMsgs(StreamEvents); n != 1 {
 		t.Errorf("CB_EVENTS holds %d, want 1 (the redelivery deduplicated)", n)
 	}
@@ -140,7 +141,7 @@ rules:
 			t.Errorf("%s: %d %s, want %d", c.name, status, resp, c.status)
 		}
 	}
-	waitFor(t, 10*time.Second, "both pushes routed", func() bool { return rec.len() == 2 })
+	testwait.For(t, 10*time.Second, "both pushes routed", func() bool { return rec.len() == 2 })
 	providers := map[string]bool{}
 	for _, inv := range rec.all() {
 		d, err := events.DecodeData(inv.Event)

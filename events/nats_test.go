@@ -9,30 +9,10 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/types"
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-)
 
-// startNATS runs an in-process NATS server for the test and returns a
-// connection to it.
-func startNATS(t *testing.T) *nats.Conn {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	t.Cleanup(s.Shutdown)
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	return nc
-}
+	"github.com/codebridge/codebridge/internal/natstest"
+)
 
 // overWire publishes m on a real NATS server and returns what a subscriber
 // receives, so header encoding is tested the way it travels.
@@ -54,7 +34,7 @@ func overWire(t *testing.T, nc *nats.Conn, m *nats.Msg) *nats.Msg {
 }
 
 func TestToMsgFromMsgRoundTripOverNATS(t *testing.T) {
-	nc := startNATS(t)
+	nc := natstest.Start(t).NC
 	for _, f := range exampleFiles(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			e := loadEvent(t, f)
@@ -74,7 +54,7 @@ func TestToMsgFromMsgRoundTripOverNATS(t *testing.T) {
 }
 
 func TestOddCharactersArePercentEncoded(t *testing.T) {
-	nc := startNATS(t)
+	nc := natstest.Start(t).NC
 	e, err := New("com.example.odd", "urn:x:a b%20c\"d\"", nil,
 		WithID("id with spaces, 100% \"quotes\"\r\nX-Injected: yes"),
 		WithSubject("refs/heads/feature/ünïcode täg\t%2F"))

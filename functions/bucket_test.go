@@ -7,39 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/natstest"
 )
-
-func startJetStream(t *testing.T) jetstream.JetStream {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
 
 func TestOpenKeyValue(t *testing.T) {
 	ctx := context.Background()
-	js := startJetStream(t)
+	js := natstest.Start(t).JS
 
 	// Missing: created with the given settings.
 	kv, err := functions.OpenKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: "made", History: 3})

@@ -78,12 +78,21 @@ func newDLQCmd() *cobra.Command {
 		},
 	}
 	redrive.Flags().BoolVar(&all, "all", false, "redrive every dead letter")
+	var yes bool
 	purge := &cobra.Command{
-		Use: "purge", Short: "Delete every dead letter", Args: cobra.NoArgs,
+		Use: "purge --yes", Short: "Delete every dead letter (there is no undo)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return newAPIClient(server).do(cmd.Context(), "DELETE", "/api/dlq", "", nil, nil)
+			if !yes {
+				return usagef("purge deletes every dead letter for good: add --yes")
+			}
+			if err := newAPIClient(server).do(cmd.Context(), "DELETE", "/api/dlq", "", nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "purged")
+			return nil
 		},
 	}
+	purge.Flags().BoolVar(&yes, "yes", false, "confirm")
 	cmd.AddCommand(list, show, redrive, purge)
 	return cmd
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 func gitCmd(t *testing.T, dir string, env []string, args ...string) string {
@@ -62,7 +64,7 @@ rules:
 	}
 	gitCmd(t, work, env, "push", "-q", "origin", "--delete", "feature;touch${IFS}canary")
 
-	waitFor(t, 30*time.Second, "three reference events", func() bool {
+	testwait.For(t, 30*time.Second, "three reference events", func() bool {
 		b, _ := os.ReadFile(out)
 		return strings.Count(string(b), "\n") >= 3
 	})

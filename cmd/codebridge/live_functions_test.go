@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 // TestLiveBuildAndReplicateCLI: a push event reaches a build and a replicate
@@ -46,7 +48,7 @@ rules:
 	}
 
 	var id string
-	waitFor(t, 60*time.Second, "a finished build in build list", func() bool {
+	testwait.For(t, 60*time.Second, "a finished build in build list", func() bool {
 		_, out, _ := cli(t, "build", "list", "--server", srv.base)
 		for _, line := range strings.Split(out, "\n") {
 			if f := strings.Fields(line); len(f) > 1 && f[1] == "SUCCEEDED" {
@@ -73,7 +75,7 @@ rules:
 		}
 	}
 
-	waitFor(t, 60*time.Second, "the mirror in sync", func() bool {
+	testwait.For(t, 60*time.Second, "the mirror in sync", func() bool {
 		_, out, _ := cli(t, "replicate", "status", "--server", srv.base)
 		return strings.Contains(out, "true")
 	})

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 // TestLiveCLI drives a running server with the CLI as a user would: publish,
@@ -62,7 +64,7 @@ rules:
 	}
 
 	// The function refuses it permanently: a dead letter.
-	waitFor(t, 30*time.Second, "a dead letter", func() bool {
+	testwait.For(t, 30*time.Second, "a dead letter", func() bool {
 		_, stdout, _ := cli(t, "dlq", "list", "--server", srv.base)
 		return strings.Contains(stdout, "permanent")
 	})
@@ -75,12 +77,17 @@ rules:
 		t.Errorf("dlq show: %d\n%s", code, show)
 	}
 
+	// purge wants a confirmation.
+	if code, _, _ := cli(t, "dlq", "purge", "--server", srv.base); code != exitUsage {
+		t.Errorf("dlq purge without --yes: exit %d, want %d", code, exitUsage)
+	}
+
 	// Fix the cause and redrive: the function runs.
 	writeFile(t, gate, "")
 	if code, stdout, stderr := cli(t, "dlq", "redrive", "--all", "--server", srv.base); code != exitOK || !strings.Contains(stdout, "redriven: 1") {
 		t.Fatalf("redrive: %d %q %q", code, stdout, stderr)
 	}
-	waitFor(t, 30*time.Second, "the redriven invocation", func() bool {
+	testwait.For(t, 30*time.Second, "the redriven invocation", func() bool {
 		b, _ := os.ReadFile(out)
 		return strings.Contains(string(b), "hello hello-1")
 	})
@@ -89,7 +96,7 @@ rules:
 	if code, stdout, stderr := cli(t, "replay", "--server", srv.base, "--from", "1h", "--rule", "hello"); code != exitOK || !strings.Contains(stdout, "1 invocations stored") {
 		t.Fatalf("replay: %d %q %q", code, stdout, stderr)
 	}
-	waitFor(t, 30*time.Second, "the replayed invocation", func() bool {
+	testwait.For(t, 30*time.Second, "the replayed invocation", func() bool {
 		b, _ := os.ReadFile(out)
 		return strings.Count(string(b), "hello hello-1") == 2
 	})
@@ -105,7 +112,7 @@ rules:
 	// Until the reload lands, events of the new type match nothing; each try
 	// is a new event (a repeated id would be deduplicated).
 	try := 0
-	waitFor(t, 30*time.Second, "the reloaded rule", func() bool {
+	testwait.For(t, 30*time.Second, "the reloaded rule", func() bool {
 		try++
 		cli(t, "publish", "--server", srv.base, "--type", "com.example.goodbye", "--source", "/cli", "--id", fmt.Sprintf("bye-%d", try))
 		b, _ := os.ReadFile(out)

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 // TestMain lets a test start this very binary as `codebridge`: with
@@ -88,7 +90,7 @@ func startServer(t *testing.T, args ...string) *server {
 	case <-time.After(30 * time.Second):
 		t.Fatal("server did not say where it listens")
 	}
-	waitFor(t, 30*time.Second, "server ready", func() bool {
+	testwait.For(t, 30*time.Second, "server ready", func() bool {
 		resp, err := http.Get(s.base + "/readyz")
 		if err != nil {
 			return false
@@ -116,17 +118,6 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval, not synchronisation
-	}
 }
 
 // countLines reads the ids the exec function appended.
@@ -186,13 +177,13 @@ rules:
 			t.Fatalf("batch %d: %s", b, resp.Status)
 		}
 	}
-	waitFor(t, 60*time.Second, "work in progress", func() bool { return len(countLines(t, out)) >= 50 })
+	testwait.For(t, 60*time.Second, "work in progress", func() bool { return len(countLines(t, out)) >= 50 })
 	srv.kill9(t)
 	before := len(countLines(t, out))
 	t.Logf("killed with %d of %d events handled", before, total)
 
 	startServer(t, "--config", cfg, "--http", "127.0.0.1:0")
-	waitFor(t, 120*time.Second, "every event handled after restart", func() bool { return len(countLines(t, out)) == total })
+	testwait.For(t, 120*time.Second, "every event handled after restart", func() bool { return len(countLines(t, out)) == total })
 	dups := 0
 	for id, n := range countLines(t, out) {
 		if !strings.HasPrefix(id, "ev-") {

@@ -8,38 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/internal/natstest"
 )
-
-func startJS(t *testing.T) jetstream.JetStream {
-	t.Helper()
-	srv, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
 
 // recordingPublisher keeps events in order; it is the event stream as far as
 // the poller can tell.
@@ -119,7 +93,7 @@ func equal(a, b []seen) bool {
 
 func TestPollDiffsAndSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
-	js := startJS(t)
+	js := natstest.Start(t).JS
 	kv, err := OpenBucket(ctx, js, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +158,7 @@ func TestPollDiffsAndSurvivesRestart(t *testing.T) {
 
 func TestPollFiltersAndRedactsErrors(t *testing.T) {
 	ctx := context.Background()
-	js := startJS(t)
+	js := natstest.Start(t).JS
 	kv, _ := OpenBucket(ctx, js, 1)
 	bare, work := repos(t)
 	commit(t, work, "one")

@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/internal/natstest"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 func TestNewEvent(t *testing.T) {
@@ -108,24 +108,7 @@ func (p *jsPublisher) Publish(ctx context.Context, e events.Event) error {
 // TestClusterStoresEachTickOnce runs two schedulers, as two workers of a
 // cluster would, against a real JetStream stream with deduplication.
 func TestClusterStoresEachTickOnce(t *testing.T) {
-	srv, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(srv.Shutdown)
-	if !srv.ReadyForConnections(wait) {
-		t.Fatal("nats-server not ready")
-	}
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.Start(t).JS
 	ctx := context.Background()
 	stream, err := js.CreateStream(ctx, jetstream.StreamConfig{
 		Name: "CB_EVENTS", Subjects: []string{events.SubjectPrefix + ">"}, Duplicates: 2 * time.Minute, Storage: jetstream.FileStorage,
@@ -149,11 +132,11 @@ func TestClusterStoresEachTickOnce(t *testing.T) {
 	}
 	for _, tick := range ticks {
 		for _, clock := range clocks {
-			waitFor(t, wait, "a worker to wait for "+tick.Format(time.TimeOnly), func() bool { return clock.Waiting(tick) })
+			testwait.For(t, wait, "a worker to wait for "+tick.Format(time.TimeOnly), func() bool { return clock.Waiting(tick) })
 			clock.Set(tick)
 		}
 	}
-	waitFor(t, wait, "every worker's publishes to be acked", func() bool { return pub.acks.Load() == int64(len(ticks)*len(clocks)) })
+	testwait.For(t, wait, "every worker's publishes to be acked", func() bool { return pub.acks.Load() == int64(len(ticks)*len(clocks)) })
 	for _, stop := range stops {
 		stop()
 	}

@@ -10,18 +10,6 @@ import (
 	"github.com/codebridge/codebridge/events"
 )
 
-// waitFor polls cond until it holds or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // fakeClock is a clock the test moves by hand.
 type fakeClock struct {
 	mu      sync.Mutex

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 const wait = 5 * time.Second
@@ -60,12 +61,12 @@ func TestSchedulerFiresDueTicks(t *testing.T) {
 	stop := running(t, s)
 
 	midnight := utc(2026, 5, 2, 0, 0, 0)
-	waitFor(t, wait, "the scheduler to wait for midnight", func() bool { return clock.Waiting(midnight) })
+	testwait.For(t, wait, "the scheduler to wait for midnight", func() bool { return clock.Waiting(midnight) })
 	clock.Set(midnight)
-	waitFor(t, wait, "three ticks at midnight", func() bool { return pub.count() == 3 })
-	waitFor(t, wait, "the scheduler to wait for 00:05", func() bool { return clock.Waiting(midnight.Add(5 * time.Minute)) })
+	testwait.For(t, wait, "three ticks at midnight", func() bool { return pub.count() == 3 })
+	testwait.For(t, wait, "the scheduler to wait for 00:05", func() bool { return clock.Waiting(midnight.Add(5 * time.Minute)) })
 	clock.Set(midnight.Add(5 * time.Minute))
-	waitFor(t, wait, "the tick at 00:05", func() bool { return pub.count() == 4 })
+	testwait.For(t, wait, "the tick at 00:05", func() bool { return pub.count() == 4 })
 	stop()
 
 	got := pub.ids()
@@ -93,12 +94,12 @@ func TestSchedulerSkipsMissedTicks(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := running(t, s)
-	waitFor(t, wait, "the wait for 12:01", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 1, 0)) })
+	testwait.For(t, wait, "the wait for 12:01", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 1, 0)) })
 	clock.Set(utc(2026, 5, 1, 12, 5, 30)) // woken four and a half minutes late
-	waitFor(t, wait, "the late tick", func() bool { return pub.count() == 1 })
-	waitFor(t, wait, "the wait for 12:06", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 6, 0)) })
+	testwait.For(t, wait, "the late tick", func() bool { return pub.count() == 1 })
+	testwait.For(t, wait, "the wait for 12:06", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 6, 0)) })
 	clock.Set(utc(2026, 5, 1, 12, 6, 0))
-	waitFor(t, wait, "the tick at 12:06", func() bool { return pub.count() == 2 })
+	testwait.For(t, wait, "the tick at 12:06", func() bool { return pub.count() == 2 })
 	stop()
 	want := []string{id("minutely", utc(2026, 5, 1, 12, 1, 0)), id("minutely", utc(2026, 5, 1, 12, 6, 0))}
 	if got := pub.ids(); !slices.Equal(got, want) {
@@ -118,7 +119,7 @@ func TestReplace(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := running(t, s)
-	waitFor(t, wait, "the wait for 12:01", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 1, 0)) })
+	testwait.For(t, wait, "the wait for 12:01", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 1, 0)) })
 
 	// c goes, b comes, a stays.
 	if err := s.Replace([]Entry{
@@ -127,9 +128,9 @@ func TestReplace(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, wait, "b to be planned", func() bool { return logs.Contains(`"rule":"b"`) })
+	testwait.For(t, wait, "b to be planned", func() bool { return logs.Contains(`"rule":"b"`) })
 	clock.Set(utc(2026, 5, 1, 12, 1, 0))
-	waitFor(t, wait, "a's tick at 12:01", func() bool { return pub.count() == 1 })
+	testwait.For(t, wait, "a's tick at 12:01", func() bool { return pub.count() == 1 })
 
 	// a now fires every ten minutes: not at 12:02.
 	if err := s.Replace([]Entry{
@@ -138,17 +139,17 @@ func TestReplace(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, wait, "a to be planned again", func() bool { return logs.Contains(`"schedule":"rate(10m)"`) })
+	testwait.For(t, wait, "a to be planned again", func() bool { return logs.Contains(`"schedule":"rate(10m)"`) })
 	// A bad replacement is refused whole and the entries stay.
 	if err := s.Replace([]Entry{{Rule: "a", Schedule: mustParse(t, "rate(1m)")}, {Rule: "a", Schedule: mustParse(t, "rate(1m)")}}); err == nil ||
 		err.Error() != `schedule: entries[1].rule: "a" is scheduled twice` {
 		t.Errorf("Replace with a duplicate rule: %v", err)
 	}
 	clock.Set(utc(2026, 5, 1, 12, 2, 0))
-	waitFor(t, wait, "b's tick at 12:02", func() bool { return pub.count() == 2 })
-	waitFor(t, wait, "the wait for 12:04", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 4, 0)) })
+	testwait.For(t, wait, "b's tick at 12:02", func() bool { return pub.count() == 2 })
+	testwait.For(t, wait, "the wait for 12:04", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 4, 0)) })
 	clock.Set(utc(2026, 5, 1, 12, 10, 0))
-	waitFor(t, wait, "the ticks at 12:10", func() bool { return pub.count() == 4 })
+	testwait.For(t, wait, "the ticks at 12:10", func() bool { return pub.count() == 4 })
 	stop() // waits for every publish in flight: nothing more can come
 
 	got := pub.ids()
@@ -174,9 +175,9 @@ func TestReplaceBeforeRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := running(t, s)
-	waitFor(t, wait, "the wait for 12:01", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 1, 0)) })
+	testwait.For(t, wait, "the wait for 12:01", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 1, 0)) })
 	clock.Set(utc(2026, 5, 1, 12, 1, 0))
-	waitFor(t, wait, "the tick", func() bool { return pub.count() == 1 })
+	testwait.For(t, wait, "the tick", func() bool { return pub.count() == 1 })
 	stop()
 }
 
@@ -195,7 +196,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := running(t, s)
-	waitFor(t, wait, "the wait for 12:01", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 1, 0)) })
+	testwait.For(t, wait, "the wait for 12:01", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 1, 0)) })
 	if err := s.Run(context.Background()); !errors.Is(err, ErrRunning) {
 		t.Errorf("second Run: %v, want ErrRunning", err)
 	}
@@ -229,14 +230,14 @@ func TestRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := running(t, s)
-	waitFor(t, wait, "the wait for the tick", func() bool { return clock.Waiting(tick) })
+	testwait.For(t, wait, "the wait for the tick", func() bool { return clock.Waiting(tick) })
 	clock.Set(tick)
 	// Backoff 1s then 2s.
 	for _, retry := range []time.Time{tick.Add(time.Second), tick.Add(3 * time.Second)} {
-		waitFor(t, wait, "a retry at "+retry.Format(time.TimeOnly), func() bool { return clock.Waiting(retry) })
+		testwait.For(t, wait, "a retry at "+retry.Format(time.TimeOnly), func() bool { return clock.Waiting(retry) })
 		clock.Set(retry)
 	}
-	waitFor(t, wait, "the third attempt to store the tick", func() bool { return pub.count() == 1 })
+	testwait.For(t, wait, "the third attempt to store the tick", func() bool { return pub.count() == 1 })
 	stop()
 	if got := pub.ids(); pub.tries() != 3 || got[0] != id("r", tick) {
 		t.Errorf("after %d attempts published %v", pub.tries(), got)
@@ -253,15 +254,15 @@ func TestRetryStopsAtNextTick(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := running(t, s)
-	waitFor(t, wait, "the wait for the tick", func() bool { return clock.Waiting(tick) })
+	testwait.For(t, wait, "the wait for the tick", func() bool { return clock.Waiting(tick) })
 	clock.Set(tick)
 	// Attempts at +0s, +1s and +3s; the next would be at +7s, after the
 	// following tick at +5s, so the tick is dropped.
 	for _, retry := range []time.Time{tick.Add(time.Second), tick.Add(3 * time.Second)} {
-		waitFor(t, wait, "a retry at "+retry.Format(time.TimeOnly), func() bool { return clock.Waiting(retry) })
+		testwait.For(t, wait, "a retry at "+retry.Format(time.TimeOnly), func() bool { return clock.Waiting(retry) })
 		clock.Set(retry)
 	}
-	waitFor(t, wait, "the tick to be dropped", func() bool { return logs.Contains("tick dropped before the next one is due") })
+	testwait.For(t, wait, "the tick to be dropped", func() bool { return logs.Contains("tick dropped before the next one is due") })
 	stop()
 	if pub.tries() != 3 {
 		t.Errorf("%d attempts, want 3", pub.tries())
@@ -309,9 +310,9 @@ func TestScheduleWithoutNext(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := running(t, s)
-	waitFor(t, wait, "the wait for 12:01", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 1, 0)) })
+	testwait.For(t, wait, "the wait for 12:01", func() bool { return clock.Waiting(utc(2026, 5, 1, 12, 1, 0)) })
 	clock.Set(utc(2026, 5, 1, 12, 1, 0))
-	waitFor(t, wait, "the tick", func() bool { return pub.count() == 1 })
+	testwait.For(t, wait, "the tick", func() bool { return pub.count() == 1 })
 	stop()
 	if !logs.Contains("rule will not fire") || pub.ids()[0] != id("ok", utc(2026, 5, 1, 12, 1, 0)) {
 		t.Errorf("published %v; log %s", pub.ids(), logs.String())
@@ -331,9 +332,9 @@ func TestTicksAgreeAcrossWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		stop := running(t, s)
-		waitFor(t, wait, "the wait for the tick", func() bool { return clock.Waiting(tick) })
+		testwait.For(t, wait, "the wait for the tick", func() bool { return clock.Waiting(tick) })
 		clock.Set(tick.Add(1500 * time.Millisecond)) // one worker wakes late
-		waitFor(t, wait, "the tick", func() bool { return pub.count() == 1 })
+		testwait.For(t, wait, "the tick", func() bool { return pub.count() == 1 })
 		stop()
 		got[i] = pub.got
 	}

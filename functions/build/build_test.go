@@ -17,6 +17,7 @@ import (
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 func junitFixture(t testing.TB) string {
@@ -57,7 +58,7 @@ func TestBuildPasses(t *testing.T) {
 	}
 
 	// Live events: IN_PROGRESS and the phases, stamped with the cause.
-	waitFor(t, 5*time.Second, func() bool { return len(e.published("app-1")) >= 5 })
+	testwait.For(t, 5*time.Second, "five events of app-1", func() bool { return len(e.published("app-1")) >= 5 })
 	var kinds []string
 	for _, pe := range e.published("app-1") {
 		var x struct{ Status, Phase string }
@@ -235,7 +236,7 @@ phases:
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	waitFor(t, 5*time.Second, func() bool { return pidGone(pid) })
+	testwait.For(t, 5*time.Second, "the build's process to exit", func() bool { return pidGone(pid) })
 }
 
 func TestBuildStoppedViaAPI(t *testing.T) {
@@ -252,7 +253,7 @@ func TestBuildStoppedViaAPI(t *testing.T) {
 		}
 		done <- res
 	}()
-	waitFor(t, 10*time.Second, func() bool { return strings.Contains(logOfQuiet(f, "app-1"), "running\n") })
+	testwait.For(t, 10*time.Second, "the build to log running", func() bool { return strings.Contains(logOfQuiet(f, "app-1"), "running\n") })
 
 	// A follower sees the lines so far and the end.
 	follow := make(chan string, 1)

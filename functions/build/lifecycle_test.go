@@ -10,6 +10,7 @@ import (
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 func TestReaperMarksLostBuildFailed(t *testing.T) {
@@ -33,7 +34,7 @@ func TestReaperMarksLostBuildFailed(t *testing.T) {
 	if err := f.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, func() bool {
+	testwait.For(t, 10*time.Second, "the stale build to be reaped", func() bool {
 		r, _, err := st.get(ctx, "app-41")
 		return err == nil && r.Status == StatusFailed
 	})
@@ -44,7 +45,7 @@ func TestReaperMarksLostBuildFailed(t *testing.T) {
 	if r, _, _ := st.get(ctx, "app-42"); r.Status != StatusInProgress {
 		t.Errorf("a live build was reaped: %+v", r)
 	}
-	waitFor(t, 5*time.Second, func() bool { return len(e.published("app-41")) == 1 })
+	testwait.For(t, 5*time.Second, "the reaped build's event", func() bool { return len(e.published("app-41")) == 1 })
 	ev := e.published("app-41")[0]
 	var d events.BuildStateData
 	json.Unmarshal(ev.Data(), &d)
@@ -71,7 +72,7 @@ func TestSupersededBuildStops(t *testing.T) {
 		}
 		done <- res
 	}()
-	waitFor(t, 10*time.Second, func() bool { return strings.Contains(logOfQuiet(f, "app-1"), "running "+c1) })
+	testwait.For(t, 10*time.Second, "the build to log running "+c1, func() bool { return strings.Contains(logOfQuiet(f, "app-1"), "running "+c1) })
 	// Another pull request does not supersede it.
 	other, err := f.Invoke(context.Background(), invocation(prEvent(t, r, "13", "other", "t", c1)))
 	if err != nil || finalData(t, other).Status != StatusSucceeded {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 // The corpus of shell tricks, each aimed at a canary file.
@@ -115,7 +117,7 @@ reports:
 	if d.Status != StatusFailed || len(d.Reports) != 1 || !strings.Contains(d.Reports[0].Failures[0], "token ***") {
 		t.Errorf("final = %+v", d)
 	}
-	waitFor(t, 5*time.Second, func() bool { return len(e.published(d.BuildID)) >= 3 })
+	testwait.For(t, 5*time.Second, "three events of "+d.BuildID, func() bool { return len(e.published(d.BuildID)) >= 3 })
 	for _, pe := range e.published(d.BuildID) {
 		b, _ := json.Marshal(pe)
 		check("published event", string(b))

@@ -13,6 +13,7 @@ import (
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
 	"github.com/codebridge/codebridge/functions/functionstest"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 func invoke(t *testing.T, fn functions.Function, inv functions.Invocation) (functions.Result, error) {
@@ -350,7 +351,7 @@ func TestTimeoutKillsProcessGroup(t *testing.T) {
 		t.Errorf("error %q does not say it timed out", err)
 	}
 	pid := readPid(t, pidFile)
-	waitFor(t, 10*time.Second, func() bool { return !alive(pid) })
+	testwait.For(t, 10*time.Second, "the script's process to exit", func() bool { return !alive(pid) })
 }
 
 func TestCancelKillsProcessGroup(t *testing.T) {
@@ -365,7 +366,7 @@ func TestCancelKillsProcessGroup(t *testing.T) {
 		done <- err
 	}()
 	pid := readPid(t, pidFile)
-	waitFor(t, 10*time.Second, func() bool { _, err := os.Stat(started); return err == nil })
+	testwait.For(t, 10*time.Second, "the script to start", func() bool { _, err := os.Stat(started); return err == nil })
 	if !alive(pid) {
 		t.Fatal("the background child is not running before the cancellation")
 	}
@@ -378,7 +379,7 @@ func TestCancelKillsProcessGroup(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("Invoke did not return after cancellation")
 	}
-	waitFor(t, 10*time.Second, func() bool { return !alive(pid) })
+	testwait.For(t, 10*time.Second, "the script's process to exit", func() bool { return !alive(pid) })
 }
 
 func TestExitKillsLeftoverChildren(t *testing.T) {
@@ -388,7 +389,7 @@ func TestExitKillsLeftoverChildren(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := readPid(t, pidFile)
-	waitFor(t, 10*time.Second, func() bool { return !alive(pid) })
+	testwait.For(t, 10*time.Second, "the script's process to exit", func() bool { return !alive(pid) })
 }
 
 func TestMissingProgramAtRunIsPermanent(t *testing.T) {

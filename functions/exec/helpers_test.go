@@ -18,6 +18,7 @@ import (
 
 	"github.com/codebridge/codebridge/functions"
 	_ "github.com/codebridge/codebridge/functions/exec"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 // script returns the absolute path of a test program in testdata.
@@ -95,18 +96,6 @@ func scriptConfig(t testing.TB, name string, extra ...string) string {
 	return fmt.Sprintf("command: [/bin/sh, %q]\n%s", script(t, name), strings.Join(extra, "\n"))
 }
 
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t testing.TB, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s", timeout)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // alive reports whether pid is a running process; a zombie (dead, not yet
 // reaped by an init that does not reap) counts as gone.
 func alive(pid int) bool {
@@ -127,7 +116,7 @@ func alive(pid int) bool {
 func readPid(t testing.TB, path string) int {
 	t.Helper()
 	var pid int
-	waitFor(t, 10*time.Second, func() bool {
+	testwait.For(t, 10*time.Second, "a pid in "+path, func() bool {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return false

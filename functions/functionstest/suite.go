@@ -3,6 +3,7 @@ package functionstest
 import (
 	"context"
 	"encoding/json"
+	"github.com/codebridge/codebridge/internal/testwait"
 	"slices"
 	"sync"
 	"testing"
@@ -196,7 +197,7 @@ func runBlocked(t *testing.T, ctx context.Context, tg Target, stop func()) error
 		done <- err
 	}()
 	if tg.Started != nil {
-		waitFor(t, bound(t), func() bool {
+		testwait.For(t, bound(t), "the function to start", func() bool {
 			select {
 			case err := <-done:
 				t.Fatalf("the blocking function returned before it was stopped: %v", err)
@@ -330,17 +331,5 @@ func testCustomInput(t *testing.T, h Harness) {
 	inv.Context = map[string]any{"pr": 7}
 	if _, err := invoke(t, tg.Function, inv); err != nil {
 		t.Fatalf("Invoke with a custom input: %v", err)
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t *testing.T, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s", timeout)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -9,10 +9,11 @@ import (
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/natstest"
 )
 
 func TestNATSPublishesStructuredEvent(t *testing.T) {
-	nc := runNATS(t)
+	nc := natstest.Start(t).NC
 	// A separate subscriber connection, as another team's consumer would be.
 	sub, err := nats.Connect(nc.ConnectedUrl())
 	if err != nil {

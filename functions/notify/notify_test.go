@@ -11,6 +11,7 @@ import (
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/natstest"
 )
 
 func TestRegistered(t *testing.T) {
@@ -38,7 +39,7 @@ func TestPartialFailureRetriesOnlyPendingChannels(t *testing.T) {
 	}))
 	t.Cleanup(slackSrv.Close)
 	ms := startMail(t, TLSNone, testCA{}, "", "")
-	nc := runNATS(t)
+	nc := natstest.Start(t).NC
 	sub, err := nc.SubscribeSync("team.alerts")
 	if err != nil {
 		t.Fatal(err)

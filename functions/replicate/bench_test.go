@@ -4,13 +4,15 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/codebridge/codebridge/internal/natstest"
 )
 
 // BenchmarkReplicationLag measures, for a small push (one commit on main),
 // the time from the reference event to every target (file:// and git://)
 // being updated, and reports its median and 99th percentile.
 func BenchmarkReplicationLag(b *testing.B) {
-	_, js, _ := startJS(b)
+	js := natstest.Start(b).JS
 	rs := newRepoSet(b)
 	f, _ := newTestFunction(b, "mirror", rs.config(), js)
 	// The first run creates the mirror and fills the targets.

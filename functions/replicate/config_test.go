@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/natstest"
 )
 
 func decodeConfig(t *testing.T, src string) (Config, error) {
@@ -120,7 +121,7 @@ func TestTargetYAMLRefusesUnknownFields(t *testing.T) {
 // TestRegistered builds the function through the registry, as the engine
 // does, and refuses to build one without JetStream.
 func TestRegistered(t *testing.T) {
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	spec, err := functions.Lookup(Type)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
 	"github.com/codebridge/codebridge/functions/functionstest"
+	"github.com/codebridge/codebridge/internal/natstest"
 )
 
 // onSource adapts the suite's invocations, whose sample event names no
@@ -49,13 +50,13 @@ func TestConformance(t *testing.T) {
 	t.Parallel()
 	functionstest.Run(t, functionstest.Harness{
 		Succeeding: func(t *testing.T) functionstest.Target {
-			_, js, _ := startJS(t)
+			js := natstest.Start(t).JS
 			rs, c := conformanceSource(t)
 			f, _ := newTestFunction(t, "mirror", c, js)
 			return functionstest.Target{Function: onSource(t, f, rs.src, nil)}
 		},
 		Retryable: func(t *testing.T) functionstest.Target {
-			_, js, _ := startJS(t)
+			js := natstest.Start(t).JS
 			rs, _ := conformanceSource(t)
 			l, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
@@ -69,20 +70,20 @@ func TestConformance(t *testing.T) {
 		},
 		Permanent: func(t *testing.T) functionstest.Target {
 			// The suite's event has no repository.cloneURL.
-			_, js, _ := startJS(t)
+			js := natstest.Start(t).JS
 			_, c := conformanceSource(t)
 			f, _ := newTestFunction(t, "mirror", c, js)
 			return functionstest.Target{Function: f}
 		},
 		Blocking: func(t *testing.T) functionstest.Target {
-			_, js, _ := startJS(t)
+			js := natstest.Start(t).JS
 			rs, c := conformanceSource(t)
 			g := installGate(t, rs.fileDst)
 			f, _ := newTestFunction(t, "mirror", c, js)
 			return functionstest.Target{Function: onSource(t, f, rs.src, nil), Started: g.started}
 		},
 		Emitting: func(t *testing.T) functionstest.Target {
-			_, js, _ := startJS(t)
+			js := natstest.Start(t).JS
 			rs, c := conformanceSource(t)
 			f, _ := newTestFunction(t, "mirror", c, js)
 			return functionstest.Target{Function: onSource(t, f, rs.src, func() { rs.commit(t, "main") })}
@@ -93,7 +94,7 @@ func TestConformance(t *testing.T) {
 // TestEventsValidate checks the emitted events against the catalogue.
 func TestEventsValidate(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	rs, c := conformanceSource(t)
 	f, _ := newTestFunction(t, "mirror", c, js)
 	inv := invocation(refEvent(t, rs.src, "main", "abc"))

@@ -15,6 +15,8 @@ import (
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/natstest"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 // helperEnv carries a worker's set-up to TestHelperWorker in a child
@@ -77,7 +79,8 @@ func helperWorker(raw string) error {
 // target to the source's state, including a push made after the crash.
 func TestWorkerKilledDuringPush(t *testing.T) {
 	t.Parallel()
-	_, js, natsURL := startJS(t)
+	ns := natstest.Start(t)
+	js, natsURL := ns.JS, ns.URL
 	rs := newRepoSet(t)
 	g := installGate(t, rs.fileDst)
 	dataDir := t.TempDir()
@@ -100,7 +103,7 @@ func TestWorkerKilledDuringPush(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitFor(t, 30*time.Second, "the worker's push reaches the gated target", g.started)
+	testwait.For(t, 30*time.Second, "the worker's push reaches the gated target", g.started)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +111,7 @@ func TestWorkerKilledDuringPush(t *testing.T) {
 	// The killed worker's git push lives on in its own process group: make
 	// its hook refuse, so it cannot land after the restarted worker's push.
 	g.touch("abort")
-	waitFor(t, 10*time.Second, "the orphaned push is refused", func() bool { return g.exists("aborted") })
+	testwait.For(t, 10*time.Second, "the orphaned push is refused", func() bool { return g.exists("aborted") })
 	g.release()
 
 	// A push that the dead worker never saw.

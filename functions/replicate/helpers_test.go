@@ -16,50 +16,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
-
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, timeout)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// startJS runs an in-process nats-server with JetStream for one test.
-func startJS(t testing.TB) (*nats.Conn, jetstream.JetStream, string) {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	t.Cleanup(s.Shutdown)
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nc, js, s.ClientURL()
-}
 
 // git runs the real git CLI in dir for test set-up and checks.
 func git(t testing.TB, dir string, args ...string) string {
@@ -221,7 +185,7 @@ func (d *gitDaemon) start() {
 		d.t.Fatal(err)
 	}
 	d.cmd = cmd
-	waitFor(d.t, 10*time.Second, "git daemon accepts connections", func() bool {
+	testwait.For(d.t, 10*time.Second, "git daemon accepts connections", func() bool {
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", d.port), time.Second)
 		if err == nil {
 			_ = c.Close()
@@ -241,7 +205,7 @@ func (d *gitDaemon) stop() {
 	_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
 	_ = d.cmd.Wait()
 	d.cmd = nil
-	waitFor(d.t, 10*time.Second, "git daemon stops", func() bool {
+	testwait.For(d.t, 10*time.Second, "git daemon stops", func() bool {
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", d.port), time.Second)
 		if err == nil {
 			_ = c.Close()

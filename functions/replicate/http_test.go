@@ -5,13 +5,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/codebridge/codebridge/internal/natstest"
 )
 
 // TestStatusOverHTTP serves the function's routes and reads the status as
 // `codebridge replicate status` would.
 func TestStatusOverHTTP(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	rs, c := conformanceSource(t)
 	f, _ := newTestFunction(t, "mirror", c, js)
 

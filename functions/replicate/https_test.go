@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/internal/natstest"
 )
 
 // smartHTTP serves bare repositories under dir over HTTPS with git's own
@@ -79,7 +80,7 @@ func TestHTTPSTokenStaysSecret(t *testing.T) {
 	t.Parallel()
 	const token = "tok-Secret-7d1f0c2a"
 	const engineSecret = "engine-secret-91b3"
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "EVENTS", Subjects: []string{events.SubjectPrefix + ">"}}); err != nil {
 		t.Fatal(err)
 	}

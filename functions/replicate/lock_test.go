@@ -8,13 +8,16 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/codebridge/codebridge/internal/natstest"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 // TestLockRefreshAndLoss: a held lock is refreshed (its revision moves) and,
 // once someone else removes or takes it, the holder is told it lost it.
 func TestLockRefreshAndLoss(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	ctx := context.Background()
 	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "LOCKS"})
 	if err != nil {
@@ -29,7 +32,7 @@ func TestLockRefreshAndLoss(t *testing.T) {
 		t.Fatalf("second acquire: %v, want errLockHeld", err)
 	}
 	first, _ := kv.Get(ctx, "lock.a")
-	waitFor(t, 10*time.Second, "the holder refreshes the lock", func() bool {
+	testwait.For(t, 10*time.Second, "the holder refreshes the lock", func() bool {
 		e, err := kv.Get(ctx, "lock.a")
 		return err == nil && e.Revision() > first.Revision()
 	})
@@ -53,7 +56,7 @@ func TestLockRefreshAndLoss(t *testing.T) {
 // TestLocksBucketNeedsTTL refuses a pre-made locks bucket without a TTL.
 func TestLocksBucketNeedsTTL(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	if _, err := js.CreateKeyValue(context.Background(), jetstream.KeyValueConfig{Bucket: LocksBucket}); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +70,7 @@ func TestLocksBucketNeedsTTL(t *testing.T) {
 // and period.
 func TestProgressIsRateLimited(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	rs, c := conformanceSource(t)
 	f, logs := newTestFunction(t, "mirror", c, js)
 	f.progressEvery = time.Hour

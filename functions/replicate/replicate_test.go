@@ -14,6 +14,8 @@ import (
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/functions"
+	"github.com/codebridge/codebridge/internal/natstest"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 // replicationData decodes the data of a replication event.
@@ -44,7 +46,7 @@ func byTarget(t testing.TB, evs []events.Event) map[string]events.Event {
 // exactly the source's branches and tags.
 func TestMirrorsEveryKindOfChange(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	rs := newRepoSet(t)
 	f, _ := newTestFunction(t, "mirror", rs.config(), js)
 
@@ -119,7 +121,7 @@ func TestMirrorsEveryKindOfChange(t *testing.T) {
 // writes objects.
 func TestReportsObjectsAndBytes(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	rs := newRepoSet(t)
 	f, _ := newTestFunction(t, "mirror", rs.config(), js)
 	res, err := invoke(t, f, invocation(refEvent(t, rs.src, "main", rs.commit(t, "main"))))
@@ -138,7 +140,7 @@ func TestReportsObjectsAndBytes(t *testing.T) {
 // retry, and once the daemon is back the retry brings it up to date.
 func TestTargetDownCatchesUp(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	// Capture what the function publishes itself when it fails.
 	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "EVENTS", Subjects: []string{events.SubjectPrefix + ">"}}); err != nil {
 		t.Fatal(err)
@@ -266,7 +268,7 @@ func streamEvents(t testing.TB, js jetstream.JetStream, stream string) []events.
 // at most two fetches happen and the targets end up with the last state.
 func TestBurstCoalesces(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	rs := newRepoSet(t)
 	gitPath, count := countingGit(t)
 	f, _ := newTestFunction(t, "mirror", rs.config(), js)
@@ -291,7 +293,7 @@ func TestBurstCoalesces(t *testing.T) {
 		}()
 	}
 	fire(rs.commit(t, "main"))
-	waitFor(t, 20*time.Second, "the first run reaches the target", g.started)
+	testwait.For(t, 20*time.Second, "the first run reaches the target", g.started)
 	// More pushes land while the first run is held, then their events
 	// arrive at once.
 	commit := rs.commit(t, "main")
@@ -300,7 +302,7 @@ func TestBurstCoalesces(t *testing.T) {
 		fire(commit)
 	}
 	// The 49 coalesced invocations return while the first is held.
-	waitFor(t, 20*time.Second, "coalesced invocations return", func() bool { return len(errs) == burst-1 })
+	testwait.For(t, 20*time.Second, "coalesced invocations return", func() bool { return len(errs) == burst-1 })
 	g.release()
 	returned.Wait()
 	close(errs)
@@ -320,7 +322,7 @@ func TestBurstCoalesces(t *testing.T) {
 // other's invocation for it runs no git and the first runs once more.
 func TestLockAcrossWorkers(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	rs := newRepoSet(t)
 	gitA, countA := countingGit(t)
 	gitB, countB := countingGit(t)
@@ -334,7 +336,7 @@ func TestLockAcrossWorkers(t *testing.T) {
 		_, err := invoke(t, a, invocation(refEvent(t, rs.src, "main", rs.commit(t, "main"))))
 		done <- err
 	}()
-	waitFor(t, 20*time.Second, "worker A reaches the target", g.started)
+	testwait.For(t, 20*time.Second, "worker A reaches the target", g.started)
 	commit := rs.commit(t, "main")
 	if _, err := invoke(t, b, invocation(refEvent(t, rs.src, "main", commit))); err != nil {
 		t.Fatalf("worker B: %v", err)
@@ -366,7 +368,7 @@ func TestLockAcrossWorkers(t *testing.T) {
 // the lock expires.
 func TestDeadHolder(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	rs := newRepoSet(t)
 	f, _ := newTestFunction(t, "mirror", rs.config(), js)
 	f.lockTTL = 2 * time.Second
@@ -381,7 +383,7 @@ func TestDeadHolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv := invocation(refEvent(t, rs.src, "main", rs.commit(t, "main")))
-	waitFor(t, 10*time.Second, "the lock looks stale", func() bool {
+	testwait.For(t, 10*time.Second, "the lock looks stale", func() bool {
 		_, age, held, err := readLock(ctx, locks, key)
 		return err == nil && held && age > f.lockTTL/2
 	})
@@ -391,7 +393,7 @@ func TestDeadHolder(t *testing.T) {
 		t.Fatalf("Invoke with a stale lock: %v, want a retry-after of at most the TTL", err)
 	}
 	// The engine retries; once the bucket's TTL removed the lock, it runs.
-	waitFor(t, 20*time.Second, "a retry replicates", func() bool {
+	testwait.For(t, 20*time.Second, "a retry replicates", func() bool {
 		_, err := invoke(t, f, inv)
 		return err == nil
 	})
@@ -402,7 +404,7 @@ func TestDeadHolder(t *testing.T) {
 // skips repositories outside the allow-list.
 func TestSourceChecks(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	rs := newRepoSet(t)
 	c := rs.config()
 	c.Repositories = []string{"acme/*"}
@@ -454,7 +456,7 @@ func TestSourceChecks(t *testing.T) {
 // since pruning would empty the targets.
 func TestSourceUnusable(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "EVENTS", Subjects: []string{events.SubjectPrefix + ">"}}); err != nil {
 		t.Fatal(err)
 	}

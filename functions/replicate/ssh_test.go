@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/codebridge/codebridge/internal/natstest"
 )
 
 // TestSSHKeyFile pushes to an ssh:// target. No sshd runs here, so "ssh"
@@ -16,7 +18,7 @@ import (
 // including a key path that needs quoting.
 func TestSSHKeyFile(t *testing.T) {
 	t.Parallel()
-	_, js, _ := startJS(t)
+	js := natstest.Start(t).JS
 	rs, _ := conformanceSource(t)
 	bin := t.TempDir()
 	argsFile := filepath.Join(bin, "args")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/codebridge/codebridge/functions/build/buildspec"
+	"github.com/codebridge/codebridge/internal/testwait"
 )
 
 // lines collects log lines safely.
@@ -37,17 +38,6 @@ func (c *lines) has(s string) bool {
 }
 func (c *lines) contains(s string) bool {
 	return strings.Contains(strings.Join(c.all(), "\n"), s)
-}
-
-func waitFor(t *testing.T, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met before deadline")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func parse(t *testing.T, y string) *buildspec.Spec {
@@ -284,7 +274,7 @@ phases:
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	waitFor(t, 5*time.Second, func() bool { return pidGone(pid) })
+	testwait.For(t, 5*time.Second, "the step's process to exit", func() bool { return pidGone(pid) })
 }
 
 func TestRunStopWithCause(t *testing.T) {
@@ -294,7 +284,7 @@ func TestRunStopWithCause(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		waitFor(t, 10*time.Second, func() bool { return out.has("running") })
+		testwait.For(t, 10*time.Second, "the step to print running", func() bool { return out.has("running") })
 		cancel(errors.New("superseded by abc123"))
 	}()
 	res, err := Run(ctx, parse(t, "version: 0.2\nphases: {build: {commands: ['echo running; sleep 300']}}"),
