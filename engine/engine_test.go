@@ -565,31 +565,37 @@ rules:
 	}
 }
 
+// TestGracefulShutdownFinishesInFlight: an invocation running when the
+// engine stops is allowed to finish, from the work queue and inline alike.
 func TestGracefulShutdownFinishesInFlight(t *testing.T) {
-	started := make(chan struct{})
-	var finished atomic.Bool
-	b := install(t, "work", func(ctx context.Context, inv functions.Invocation) (functions.Result, error) {
-		close(started)
-		select {
-		case <-time.After(300 * time.Millisecond):
-			finished.Store(true)
-			return functions.Result{}, nil
-		case <-ctx.Done():
-			return functions.Result{}, ctx.Err()
-		}
-	})
-	h := startEngine(t, `
+	for _, inline := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) {
+			started := make(chan struct{})
+			var finished atomic.Bool
+			b := install(t, "work", func(ctx context.Context, inv functions.Invocation) (functions.Result, error) {
+				close(started)
+				select {
+				case <-time.After(300 * time.Millisecond):
+					finished.Store(true)
+					return functions.Result{}, nil
+				case <-ctx.Done():
+					return functions.Result{}, ctx.Err()
+				}
+			})
+			h := startEngine(t, fmt.Sprintf(`
 functions:
-  work: { type: testfn, behaviour: "`+b+`" }
+  work: { type: testfn, behaviour: "%s", inline: %v }
 rules:
   - name: r
     match: event.type == "dev.codebridge.repository.referenceUpdated"
     targets: [ { function: work } ]
-`, nil)
-	h.publish(pushEvent(t, "e-1", "app", "main"))
-	<-started
-	h.stop()
-	if !finished.Load() {
-		t.Error("shutdown did not let the in-flight invocation finish")
+`, b, inline), nil)
+			h.publish(pushEvent(t, "e-1", "app", "main"))
+			<-started
+			h.stop()
+			if !finished.Load() {
+				t.Error("shutdown did not let the in-flight invocation finish")
+			}
+		})
 	}
 }
