@@ -319,6 +319,7 @@ func (e *Engine) startFunction(ctx context.Context, name string, fn functions.Fu
 		log:         e.log.With().Str("function", name).Logger(),
 		slots:       make(inlineSlots, max(fc.Concurrency, 1)),
 	}
+	iv.initMetrics(e.metrics)
 	cc, err := iv.start(ctx)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/codebridge/codebridge/events"
@@ -29,6 +30,9 @@ type invoker struct {
 	log         zerolog.Logger
 	inflight    sync.WaitGroup
 	slots       inlineSlots // inline attempts on this worker
+	// The function's series, looked up once rather than per invocation.
+	seconds  prometheus.Observer
+	outcomes [4]prometheus.Counter
 	// cancel stops in-flight invocations when a graceful shutdown runs out of time.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -79,6 +83,25 @@ func (iv *invoker) drain(deadline time.Duration) {
 		<-done
 	}
 	iv.cancel()
+}
+
+// Outcome labels of codebridge_invocations_total, indexes into
+// invoker.outcomes.
+const (
+	outcomeOK = iota
+	outcomeRetry
+	outcomePermanent
+	outcomeExhausted
+)
+
+var outcomeLabels = [4]string{"ok", "retry", "permanent", "exhausted"}
+
+// initMetrics resolves the function's series.
+func (iv *invoker) initMetrics(m *metrics) {
+	iv.seconds = m.invocationSeconds.WithLabelValues(iv.name)
+	for i, l := range outcomeLabels {
+		iv.outcomes[i] = m.invocations.WithLabelValues(iv.name, l)
+	}
 }
 
 // verdict is what one attempt came to.
@@ -158,7 +181,7 @@ func (iv *invoker) attempt(ctx context.Context, inv invocation, e events.Event, 
 		ID: inv.ID, Attempt: attempt, Rule: inv.Rule, Function: iv.name,
 		Event: e, Input: inv.input(e), Context: inv.Context,
 	})
-	eng.metrics.invocationSeconds.WithLabelValues(iv.name).Observe(time.Since(start).Seconds())
+	iv.seconds.Observe(time.Since(start).Seconds())
 
 	if err == nil {
 		if perr := eng.emit(ctx, e, inv.Context, res.Events); perr != nil {
@@ -167,7 +190,7 @@ func (iv *invoker) attempt(ctx context.Context, inv invocation, e events.Event, 
 			log.Error().Err(perr).Msg("store emitted events; retrying invocation")
 			return outcome{verdict: retry, delay: inv.Retry.backoff(attempt)}
 		}
-		eng.metrics.invocations.WithLabelValues(iv.name, "ok").Inc()
+		iv.outcomes[outcomeOK].Inc()
 		log.Debug().Dur("took", time.Since(start)).Msg("invocation succeeded")
 		return outcome{verdict: succeeded}
 	}
@@ -181,13 +204,13 @@ func (iv *invoker) attempt(ctx context.Context, inv invocation, e events.Event, 
 			log.Error().Err(perr).Msg("store events of a failed invocation; retrying")
 			return outcome{verdict: retry, delay: inv.Retry.backoff(attempt)}
 		}
-		eng.metrics.invocations.WithLabelValues(iv.name, "permanent").Inc()
+		iv.outcomes[outcomePermanent].Inc()
 		return outcome{verdict: dead, reason: events.ReasonPermanent, err: masked}
 	case attempt >= inv.Retry.MaxAttempts:
-		eng.metrics.invocations.WithLabelValues(iv.name, "exhausted").Inc()
+		iv.outcomes[outcomeExhausted].Inc()
 		return outcome{verdict: dead, reason: events.ReasonExhausted, err: masked}
 	default:
-		eng.metrics.invocations.WithLabelValues(iv.name, "retry").Inc()
+		iv.outcomes[outcomeRetry].Inc()
 		delay, ok := functions.RetryDelay(err)
 		if !ok || delay <= 0 {
 			delay = inv.Retry.backoff(attempt)
@@ -253,18 +276,27 @@ func (iv *invoker) deadLetter(ctx context.Context, m jetstream.Msg, inv invocati
 // message is still being worked on, so a long invocation is not redelivered
 // to a second worker while it runs.
 func keepInProgress(m jetstream.Msg, ackWait time.Duration) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(ackWait / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				_ = m.InProgress()
-			}
+	// One timer that re-arms itself: most invocations end before it first
+	// fires, and then it costs no goroutine at all.
+	every := ackWait / 3
+	var mu sync.Mutex
+	stopped := false
+	var t *time.Timer
+	mu.Lock() // the callback reads t: publish it first
+	defer mu.Unlock()
+	t = time.AfterFunc(every, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
 		}
-	}()
-	return func() { close(done) }
+		_ = m.InProgress()
+		t.Reset(every)
+	})
+	return func() {
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+		t.Stop()
+	}
 }

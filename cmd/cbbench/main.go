@@ -36,6 +36,7 @@ func main() {
 	rulesN := flag.Int("rules", 100, "rules in the end-to-end run")
 	latN := flag.Int("latency-n", 5000, "events in the latency run")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.StringVar(&only, "only", "", "run only this part: queue or inline (for profiling)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -51,6 +52,9 @@ func main() {
 	}
 }
 
+// only restricts a run to one engine path.
+var only string
+
 func run(n, rulesN, latN int) error {
 	ctx := context.Background()
 	host, _ := os.Hostname()
@@ -58,6 +62,11 @@ func run(n, rulesN, latN int) error {
 		runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version())
 	payload := event1KiB()
 
+	if only != "" {
+		e2e, err := endToEnd(ctx, n, rulesN, only == "inline")
+		fmt.Printf("engine %s: %.0f events/s\n", only, e2e)
+		return err
+	}
 	pubPlain, pubDedup, consume, err := baseline(ctx, n, payload)
 	if err != nil {
 		return fmt.Errorf("baseline: %w", err)
