@@ -55,6 +55,7 @@ func TestIngestBadInputStoresNothing(t *testing.T) {
 		{"no content type", "", good, nil, 415, "content type"},
 		{"batch with one bad event", ctBatch, "[" + good + "," + drop("id") + "]", nil, 400, "batch[1]: id"},
 		{"empty batch", ctBatch, "[]", nil, 400, "no events"},
+		{"binary data not JSON", "application/json", `{"a":`, map[string]string{"ce-specversion": "1.0", "ce-id": "b2", "ce-source": "/s", "ce-type": "com.example.thing"}, 400, "data: is not valid JSON"},
 		{"binary without specversion", "application/json", `{"a":1}`, map[string]string{"ce-id": "b1", "ce-source": "/s", "ce-type": "com.example.thing"}, 400, "specversion"},
 	}
 	for _, c := range cases {

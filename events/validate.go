@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,11 @@ func Validate(e Event) error {
 		return fieldError("datacontenttype", fmt.Sprintf("must be a media type like application/json, got %q", ct))
 	}
 	if !Known(e.Type()) {
+		// Data that says it is JSON must be JSON, so that it can be embedded
+		// as is in the structured form (AppendJSON) and read by rules.
+		if ct := e.DataContentType(); len(e.Data()) > 0 && (ct == "" || isJSON(ct)) && !json.Valid(e.Data()) {
+			return fieldError("data", "is not valid JSON (datacontenttype "+cmp.Or(ct, "absent")+")")
+		}
 		return nil
 	}
 	if ct := e.DataContentType(); ct != "" && !isJSON(ct) {
