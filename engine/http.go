@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,17 +25,17 @@ const maxRequestBytes = 10 << 20
 // routes is the HTTP API (shared/DESIGN.md §6).
 func (e *Engine) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /events", e.handleEvents)
+	mux.Handle("POST /events", e.requireToken(http.HandlerFunc(e.handleEvents)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok\n") })
 	mux.HandleFunc("GET /readyz", e.handleReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(e.metrics.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /api/rules", e.handleRules)
-	mux.HandleFunc("GET /api/dlq", e.handleDLQList)
-	mux.HandleFunc("GET /api/dlq/{seq}", e.handleDLQGet)
-	mux.HandleFunc("POST /api/dlq/{seq}/redrive", e.handleDLQRedrive)
-	mux.HandleFunc("POST /api/dlq/redrive", e.handleDLQRedriveAll)
-	mux.HandleFunc("DELETE /api/dlq", e.handleDLQPurge)
-	mux.HandleFunc("POST /api/replay", e.handleReplay)
+	mux.Handle("GET /api/rules", e.requireToken(http.HandlerFunc(e.handleRules)))
+	mux.Handle("GET /api/dlq", e.requireToken(http.HandlerFunc(e.handleDLQList)))
+	mux.Handle("GET /api/dlq/{seq}", e.requireToken(http.HandlerFunc(e.handleDLQGet)))
+	mux.Handle("POST /api/dlq/{seq}/redrive", e.requireToken(http.HandlerFunc(e.handleDLQRedrive)))
+	mux.Handle("POST /api/dlq/redrive", e.requireToken(http.HandlerFunc(e.handleDLQRedriveAll)))
+	mux.Handle("DELETE /api/dlq", e.requireToken(http.HandlerFunc(e.handleDLQPurge)))
+	mux.Handle("POST /api/replay", e.requireToken(http.HandlerFunc(e.handleReplay)))
 	e.mountWebhooks(mux)
 	// Instances of one type serve the same routes (they read the same
 	// buckets): mount each pattern once.
@@ -44,7 +45,11 @@ func (e *Engine) routes() http.Handler {
 			for _, r := range p.HTTPRoutes() {
 				if !mounted[r.Pattern] {
 					mounted[r.Pattern] = true
-					mux.Handle(r.Pattern, r.Handler)
+					h := r.Handler
+					if strings.Contains(r.Pattern, "/api/") {
+						h = e.requireToken(h)
+					}
+					mux.Handle(r.Pattern, h)
 				}
 			}
 		}
@@ -264,4 +269,20 @@ func writeText(w http.ResponseWriter, status int, s string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, s)
+}
+
+// requireToken guards a route with server.apiToken, when one is set.
+func (e *Engine) requireToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		want := e.cfg.Load().Server.APIToken
+		if want != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="codebridge"`)
+				writeError(w, &ingestError{status: http.StatusUnauthorized, msg: "missing or wrong API token (Authorization: Bearer ...)"})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

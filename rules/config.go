@@ -64,6 +64,10 @@ type ServerConfig struct {
 	// MaxWebhookBytes caps one webhook delivery (default 25 MB, GitHub's own
 	// limit).
 	MaxWebhookBytes int64 `yaml:"maxWebhookBytes"`
+	// APIToken, when set, is required as "Authorization: Bearer <token>" on
+	// POST /events and /api/*; health, metrics, badges and webhooks (which
+	// have their own signatures) stay open.
+	APIToken string `yaml:"apiToken"`
 }
 
 // NATSConfig is the nats block.

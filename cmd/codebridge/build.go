@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -112,6 +113,9 @@ func buildLogs(cmd *cobra.Command, server, id string, follow bool) error {
 	}
 	if follow {
 		req.Header.Set("Accept", "text/event-stream")
+	}
+	if tok := os.Getenv("CODEBRIDGE_TOKEN"); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -122,7 +122,7 @@ func TestREADMEConfigLoads(t *testing.T) {
 	block = block[:strings.Index(block, "```")]
 	path := filepath.Join(t.TempDir(), "readme.yaml")
 	writeFile(t, path, block)
-	for _, v := range []string{"GITHUB_WEBHOOK_SECRET", "GITEA_WEBHOOK_SECRET", "GITLAB_WEBHOOK_TOKEN", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL"} {
+	for _, v := range []string{"GITHUB_WEBHOOK_SECRET", "GITEA_WEBHOOK_SECRET", "GITLAB_WEBHOOK_TOKEN", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL", "CODEBRIDGE_TOKEN"} {
 		t.Setenv(v, "https://example.invalid/"+strings.ToLower(v))
 	}
 	if code, out, errOut := cli(t, "rules", "validate", path); code != exitOK {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 )
@@ -18,8 +19,10 @@ type apiClient struct {
 	token string // sent as a bearer token when set
 }
 
+// newAPIClient talks to server, sending $CODEBRIDGE_TOKEN as the API token
+// when it is set (server.apiToken).
 func newAPIClient(server string) apiClient {
-	return apiClient{base: strings.TrimRight(server, "/"), hc: &http.Client{Timeout: 30 * time.Second}}
+	return apiClient{base: strings.TrimRight(server, "/"), hc: &http.Client{Timeout: 30 * time.Second}, token: os.Getenv("CODEBRIDGE_TOKEN")}
 }
 
 // do sends a request and decodes a JSON answer into out (if non-nil); a

@@ -51,7 +51,9 @@ func newHookPostReceiveCmd() *cobra.Command {
 			defer cancel()
 			c := newAPIClient(server)
 			c.hc.Timeout = hookTimeout
-			c.token = firstNonEmpty(token, os.Getenv("CODEBRIDGE_TOKEN"))
+			if token != "" {
+				c.token = token
+			}
 			if err := c.do(ctx, "POST", "/events", "application/cloudevents-batch+json", body, nil); err != nil {
 				return fmt.Errorf("codebridge hook: events not published (the push itself succeeded): %w", err)
 			}
