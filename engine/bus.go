@@ -67,7 +67,9 @@ func openBus(o busOptions) (*bus, error) {
 		return nil, fmt.Errorf("engine: connect to NATS: %w", redactURLErr(err, url))
 	}
 	b.cnc = cnc
-	if b.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096)); err == nil {
+	// A PubAck lost without a reconnect must not hold an event or an
+	// invocation (or a shutdown) forever.
+	if b.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(10*time.Second)); err == nil {
 		b.cjs, err = jetstream.New(cnc)
 	}
 	if err != nil {

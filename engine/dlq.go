@@ -33,6 +33,9 @@ type DeadLetter struct {
 	Attempts   int             `json:"attempts"`
 	FailedAt   time.Time       `json:"failedAt"`
 	Invocation json.RawMessage `json:"invocation,omitempty"` // the envelope, for redrive
+	// Redriven counts earlier redrives of the same invocation or event: part
+	// of the record's dedupe id, so failing again after a redrive is stored.
+	Redriven int `json:"redriven,omitempty"`
 }
 
 // ErrNotFound is returned for a DLQ sequence that does not exist.
@@ -51,7 +54,7 @@ func deadLetter(ctx context.Context, js jetstream.JetStream, d DeadLetter) (uint
 	}
 	m := nats.NewMsg(dlqSubject(fn))
 	m.Data = b
-	m.Header.Set(nats.MsgIdHdr, "dlq."+d.ID+"."+strconv.Itoa(d.Attempts))
+	m.Header.Set(nats.MsgIdHdr, "dlq."+d.ID+"."+strconv.Itoa(d.Redriven)+"."+strconv.Itoa(d.Attempts))
 	ack, err := js.PublishMsg(ctx, m)
 	if err != nil {
 		return 0, fmt.Errorf("engine: store dead letter %s: %w", d.ID, err)
@@ -90,6 +93,19 @@ func (q DLQ) List(ctx context.Context, after uint64, limit int) ([]DeadLetter, e
 	return out, nil
 }
 
+// LastSeq is the sequence of the newest record (0 when there is none).
+func (q DLQ) LastSeq(ctx context.Context) (uint64, error) {
+	s, err := q.js.Stream(ctx, StreamDLQ)
+	if err != nil {
+		return 0, fmt.Errorf("engine: open DLQ: %w", err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("engine: DLQ info: %w", err)
+	}
+	return info.State.LastSeq, nil
+}
+
 // Get reads one record.
 func (q DLQ) Get(ctx context.Context, seq uint64) (DeadLetter, error) {
 	s, err := q.js.Stream(ctx, StreamDLQ)
@@ -125,8 +141,15 @@ func (q DLQ) Redrive(ctx context.Context, seq uint64) error {
 			return fmt.Errorf("engine: redrive %d: decode event: %w", seq, err)
 		}
 		events.SetHops(&e, 0) // an operator vouches for it; give it a fresh hop budget
-		if _, err := q.js.PublishMsg(ctx, eventMsg(e)); err != nil {
+		m := eventMsg(e)
+		// Not deduplicated against the event's first arrival.
+		m.Header.Set(nats.MsgIdHdr, m.Header.Get(nats.MsgIdHdr)+".r"+strconv.FormatUint(seq, 10))
+		ack, err := q.js.PublishMsg(ctx, m)
+		if err != nil {
 			return fmt.Errorf("engine: redrive %d: publish event: %w", seq, err)
+		}
+		if ack.Duplicate {
+			return fmt.Errorf("engine: redrive %d: already redriven", seq)
 		}
 	} else {
 		var inv invocation
@@ -139,13 +162,18 @@ func (q DLQ) Redrive(ctx context.Context, seq uint64) error {
 		}
 		inv.Redriven++
 		inv.Created = time.Now().UTC()
+		inv.Prior, inv.NotBefore = 0, time.Time{} // a fresh attempt count
 		m, err := inv.msg(e, nil)
 		if err != nil {
 			return err
 		}
 		m.Header.Set(nats.MsgIdHdr, m.Header.Get(nats.MsgIdHdr)+".r"+strconv.FormatUint(seq, 10))
-		if _, err := q.js.PublishMsg(ctx, m); err != nil {
+		ack, err := q.js.PublishMsg(ctx, m)
+		if err != nil {
 			return fmt.Errorf("engine: redrive %d: publish invocation: %w", seq, err)
+		}
+		if ack.Duplicate {
+			return fmt.Errorf("engine: redrive %d: already redriven", seq)
 		}
 	}
 	s, err := q.js.Stream(ctx, StreamDLQ)

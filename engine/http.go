@@ -197,9 +197,16 @@ func (e *Engine) handleDLQRedrive(w http.ResponseWriter, r *http.Request) {
 
 func (e *Engine) handleDLQRedriveAll(w http.ResponseWriter, r *http.Request) {
 	q := e.DLQ()
-	done := []uint64{}
+	// Only the records there now: one that fails again lands past last and
+	// is not redriven again in the same request.
+	last, err := q.LastSeq(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	done, failed := []uint64{}, map[uint64]string{}
 	var after uint64
-	for {
+	for after < last {
 		list, err := q.List(r.Context(), after, 100)
 		if err != nil {
 			writeError(w, err)
@@ -209,15 +216,18 @@ func (e *Engine) handleDLQRedriveAll(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		for _, d := range list {
+			after = d.Sequence
+			if d.Sequence > last {
+				break
+			}
 			if err := q.Redrive(r.Context(), d.Sequence); err != nil {
-				writeError(w, err)
-				return
+				failed[d.Sequence] = err.Error()
+				continue
 			}
 			done = append(done, d.Sequence)
-			after = d.Sequence
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"redriven": done})
+	writeJSON(w, http.StatusOK, map[string]any{"redriven": done, "failed": failed})
 }
 
 func (e *Engine) handleDLQPurge(w http.ResponseWriter, r *http.Request) {

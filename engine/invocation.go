@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -127,8 +128,10 @@ func (inv invocation) msg(e events.Event, eventHeader nats.Header) (*nats.Msg, e
 	}
 	m := nats.NewMsg(invokeSubject(inv.Function))
 	if eventHeader != nil && eventHeader.Get("ce-specversion") != "" {
+		// Only the event: headers such as Nats-Expected-Stream were meant
+		// for the event's own publish.
 		for k, v := range eventHeader {
-			if k != nats.MsgIdHdr && k != hdrValidated {
+			if lk := strings.ToLower(k); strings.HasPrefix(lk, "ce-") || lk == "content-type" {
 				m.Header[k] = v
 			}
 		}

@@ -227,8 +227,9 @@ func (iv *invoker) call(ctx context.Context, inv functions.Invocation) (res func
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
-			iv.log.Error().Interface("panic", p).Bytes("stack", debug.Stack()).Msg("function panicked")
-			err = fmt.Errorf("function panicked: %v", p)
+			msg := iv.eng.masker.Load().Mask(fmt.Sprint(p))
+			iv.log.Error().Str("panic", msg).Str("stack", iv.eng.masker.Load().Mask(string(debug.Stack()))).Msg("function panicked")
+			err = fmt.Errorf("function panicked: %s", msg)
 		}
 	}()
 	return iv.fn.Invoke(ctx, inv)
@@ -242,7 +243,7 @@ func (iv *invoker) deadLetter(ctx context.Context, m jetstream.Msg, inv invocati
 	d := DeadLetter{
 		ID: inv.ID, Rule: inv.Rule, Target: inv.Target, Function: iv.name,
 		Reason: reason, Error: cause.Error(),
-		Attempts: attempts, FailedAt: time.Now().UTC(),
+		Attempts: attempts, FailedAt: time.Now().UTC(), Redriven: inv.Redriven,
 	}
 	if e.ID() != "" {
 		d.Event = events.AppendJSON(nil, e)

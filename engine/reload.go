@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/codebridge/codebridge/functions"
 	"github.com/codebridge/codebridge/rules"
@@ -47,12 +48,14 @@ func (e *Engine) Reload(ctx context.Context) error {
 			}
 			e.functions[name] = fn
 			added = append(added, name)
-		case prev.Type != fc.Type || prev.Concurrency != fc.Concurrency || prev.Timeout != fc.Timeout:
-			e.log.Warn().Str("function", name).Msg("function settings changed; restart codebridge to apply them")
+		case !sameFunction(prev, fc):
+			e.log.Warn().Str("function", name).Msg("function settings changed; restart codebridge to apply them (the running instance keeps its old settings)")
 		}
 	}
 	e.cfg.Store(cfg)
-	e.masker.Store(functions.NewMasker(cfg.Secrets()...))
+	// Functions keep running with the old settings (and secrets) until a
+	// restart: mask the old secrets as well as the new.
+	e.masker.Store(functions.NewMasker(append(old.Secrets(), cfg.Secrets()...)...))
 	e.rules.Store(cfg.RuleSet())
 	if e.scheduler != nil {
 		if err := e.scheduler.Replace(entries); err != nil {
@@ -112,4 +115,14 @@ func (e *Engine) watchConfig(ctx context.Context) {
 			_ = e.Reload(ctx)
 		}
 	}
+}
+
+// sameFunction reports whether a function's configuration is unchanged.
+func sameFunction(a, b rules.FunctionConfig) bool {
+	if a.Type != b.Type || a.Concurrency != b.Concurrency || a.Timeout != b.Timeout || a.Inline != b.Inline {
+		return false
+	}
+	ab, err1 := yaml.Marshal(a.Node())
+	bb, err2 := yaml.Marshal(b.Node())
+	return err1 == nil && err2 == nil && string(ab) == string(bb)
 }

@@ -29,6 +29,9 @@ type ReplayResult struct {
 	ID          string `json:"id"`
 	Events      int    `json:"events"`      // events read
 	Invocations int    `json:"invocations"` // invocations stored
+	// Truncated says the window held more than one request replays
+	// (maxReplay events); replay the rest from the last event's time.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // maxReplay bounds one replay request.
@@ -79,12 +82,15 @@ func (e *Engine) Replay(ctx context.Context, req ReplayRequest) (ReplayResult, e
 			if !md.Timestamp.Before(req.To) {
 				return res, nil
 			}
+			if err := ctx.Err(); err != nil {
+				return res, fmt.Errorf("engine: replay stopped after %d events (%d invocations stored): %w", res.Events, res.Invocations, err)
+			}
 			res.Events++
 			ev, err := events.DecodeMsg(&nats.Msg{Subject: m.Subject(), Header: m.Headers(), Data: m.Data()})
 			if err != nil {
 				continue
 			}
-			matches, _ := set.Match(ctx, ev)
+			matches, _ := set.Match(context.WithoutCancel(ctx), ev)
 			matches = append(matches, scheduledMatches(ctx, set, ev)...)
 			for _, match := range matches {
 				if req.Rule != "" && match.Rule != req.Rule {
@@ -112,6 +118,7 @@ func (e *Engine) Replay(ctx context.Context, req ReplayRequest) (ReplayResult, e
 			return res, nil
 		}
 	}
+	res.Truncated = true
 	return res, nil
 }
 

@@ -127,8 +127,12 @@ func (r *router) route(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	set := eng.rules.Load()
-	matches, errs := set.Match(ctx, e)
-	matches = append(matches, scheduledMatches(ctx, set, e)...)
+	// Messages still buffered when a shutdown begins are routed in full:
+	// a cancelled context would make Match stop early and look like "no
+	// match", and the event would be acked unrouted.
+	mctx := context.WithoutCancel(ctx)
+	matches, errs := set.Match(mctx, e)
+	matches = append(matches, scheduledMatches(mctx, set, e)...)
 	for _, err := range errs {
 		eng.metrics.ruleErrors.Inc()
 		if r.warnings.allow(err) {

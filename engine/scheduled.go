@@ -36,7 +36,9 @@ func (e *Engine) startScheduler(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	e.mu.Lock() // Reload reads it under e.mu
 	e.scheduler = s
+	e.mu.Unlock()
 	go func() {
 		if err := s.Run(ctx); err != nil {
 			e.log.Error().Err(err).Msg("scheduler stopped")

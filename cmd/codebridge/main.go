@@ -88,11 +88,14 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	return root
 }
 
-// isCobraUsage recognises cobra's own argument errors.
+// isCobraUsage recognises cobra's own argument and command errors, which it
+// returns as plain errors. Only the start of the message is compared: an
+// error from the work itself (a CEL message that says "invalid argument")
+// is a failure, not a usage error.
 func isCobraUsage(err error) bool {
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires exactly", "flag needs an argument", "invalid argument"} {
-		if strings.Contains(msg, p) {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires exactly", "flag needs an argument", "invalid argument"} {
+		if strings.HasPrefix(msg, p) {
 			return true
 		}
 	}

@@ -101,9 +101,10 @@ func startServer(t *testing.T, args ...string) *server {
 	return s
 }
 
-func (s *server) kill9(t *testing.T) {
+// stop sends sig and waits for the process to end.
+func (s *server) stop(t *testing.T, sig syscall.Signal) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := s.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	<-s.done
@@ -137,10 +138,17 @@ func countLines(t *testing.T, path string) map[string]int {
 }
 
 // TestCrashLosesNothing is the at-least-once test: 1,000 events are accepted,
-// the server is killed with SIGKILL while it works through them, and after a
+// the server is stopped while it works through them (killed with SIGKILL, or
+// shut down gracefully with SIGTERM with a backlog buffered), and after a
 // restart on the same data directory every event has reached the function
 // (duplicates are allowed and counted, losses are not).
 func TestCrashLosesNothing(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) { stopMidFlight(t, sig) })
+	}
+}
+
+func stopMidFlight(t *testing.T, sig syscall.Signal) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "ids.txt")
 	cfg := filepath.Join(dir, "codebridge.yaml")
@@ -178,9 +186,9 @@ rules:
 		}
 	}
 	testwait.For(t, 60*time.Second, "work in progress", func() bool { return len(countLines(t, out)) >= 50 })
-	srv.kill9(t)
+	srv.stop(t, sig)
 	before := len(countLines(t, out))
-	t.Logf("killed with %d of %d events handled", before, total)
+	t.Logf("stopped (%s) with %d of %d events handled", sig, before, total)
 
 	startServer(t, "--config", cfg, "--http", "127.0.0.1:0")
 	testwait.For(t, 120*time.Second, "every event handled after restart", func() bool { return len(countLines(t, out)) == total })

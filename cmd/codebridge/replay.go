@@ -34,10 +34,15 @@ func newReplayCmd() *cobra.Command {
 			}
 			body, _ := json.Marshal(req)
 			var res engine.ReplayResult
-			if err := newAPIClient(server).do(cmd.Context(), "POST", "/api/replay", "application/json", body, &res); err != nil {
+			c := newAPIClient(server)
+			c.hc.Timeout = 6 * time.Minute // the server allows a replay 5 minutes
+			if err := c.do(cmd.Context(), "POST", "/api/replay", "application/json", body, &res); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "replay %s: %d events read, %d invocations stored\n", res.ID, res.Events, res.Invocations)
+			if res.Truncated {
+				fmt.Fprintln(cmd.OutOrStdout(), "the window holds more events than one replay takes: replay the rest with a later --from")
+			}
 			return nil
 		},
 	}
