@@ -73,7 +73,7 @@ func (r *router) settleInline(ctx context.Context, m jetstream.Msg, iv *invoker,
 			return
 		}
 	case dead:
-		if err := iv.deadLetter(ctx, m, inv, e, 1, out.reason, out.err); err != nil {
+		if err := iv.deadLetterPatiently(ctx, m, inv, e, 1, out); err != nil {
 			r.log.Error().Err(err).Msg("dead-letter inline attempt; event will be routed again")
 			_ = m.NakWithDelay(time.Second)
 			return

@@ -162,8 +162,8 @@ func (iv *invoker) settleQueue(ctx context.Context, m jetstream.Msg, inv invocat
 	case retry:
 		_ = m.NakWithDelay(out.delay)
 	case dead:
-		if err := iv.deadLetter(ctx, m, inv, e, attempt, out.reason, out.err); err != nil {
-			iv.log.Error().Err(err).Msg("dead-letter invocation; will retry")
+		if err := iv.deadLetterPatiently(ctx, m, inv, e, attempt, out); err != nil {
+			iv.log.Error().Err(err).Msg("dead-letter invocation; it will be delivered again")
 			_ = m.NakWithDelay(time.Second)
 			return
 		}
@@ -233,6 +233,26 @@ func (iv *invoker) call(ctx context.Context, inv functions.Invocation) (res func
 		}
 	}()
 	return iv.fn.Invoke(ctx, inv)
+}
+
+// deadLetterPatiently retries storing a dead letter for a while (keeping the
+// message in progress): giving up means a redelivery, which would run the
+// function again although it already failed for good.
+func (iv *invoker) deadLetterPatiently(ctx context.Context, m jetstream.Msg, inv invocation, e events.Event, attempt int, out outcome) error {
+	stop := keepInProgress(m, iv.ackWait)
+	defer stop()
+	var err error
+	for wait := 250 * time.Millisecond; wait <= 8*time.Second; wait *= 2 {
+		if err = iv.deadLetter(ctx, m, inv, e, attempt, out.reason, out.err); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+	return err
 }
 
 // deadLetter stores the failed invocation in CB_DLQ and announces it with an

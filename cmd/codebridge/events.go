@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -44,7 +46,7 @@ func newEventsTailCmd() *cobra.Command {
 			}
 			nc, err := nats.Connect(natsURL, nats.Name("codebridge events tail"))
 			if err != nil {
-				return fmt.Errorf("connect to NATS at %s: %w", natsURL, err)
+				return fmt.Errorf("connect to NATS at %s: %w", redactUserinfo(natsURL), err)
 			}
 			defer nc.Close()
 			js, err := jetstream.New(nc)
@@ -86,4 +88,16 @@ func newEventsTailCmd() *cobra.Command {
 	f.StringVar(&since, "since", "", "start this long ago (e.g. 10m) instead of with new events")
 	f.IntVar(&count, "count", 0, "stop after this many events (0 = run until interrupted)")
 	return cmd
+}
+
+// redactUserinfo drops credentials from each URL of a NATS URL list.
+func redactUserinfo(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
+			u.User = nil
+			parts[i] = u.String()
+		}
+	}
+	return strings.Join(parts, ",")
 }

@@ -20,8 +20,8 @@ func newPublishCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var body []byte
 			switch {
-			case file != "" && (typ != "" || source != "" || data != ""):
-				return usagef("use either --file or --type/--source/--data, not both")
+			case file != "" && (typ != "" || source != "" || data != "" || subject != "" || id != ""):
+				return usagef("use either --file or --type/--source/--subject/--id/--data, not both")
 			case file != "":
 				b, err := os.ReadFile(file)
 				if err != nil {
