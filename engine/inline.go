@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/codebridge/codebridge/events"
@@ -61,11 +62,14 @@ func (r *router) settleInline(ctx context.Context, m jetstream.Msg, iv *invoker,
 	switch out.verdict {
 	case succeeded:
 	case retry:
-		inv.Prior = 1
-		inv.NotBefore = time.Now().Add(out.delay)
-		msg, err := inv.msg(e, m.Headers())
-		if err == nil {
-			_, err = r.eng.bus.js.PublishMsg(ctx, msg)
+		var err error
+		if out.delay < minScheduledRetry || iv.scheduleRetry(ctx, inv, e, m.Headers(), 1, out.delay) != nil {
+			inv.Prior = 1
+			inv.NotBefore = time.Now().Add(out.delay)
+			var msg *nats.Msg
+			if msg, err = inv.msg(e, m.Headers()); err == nil {
+				_, err = r.eng.bus.js.PublishMsg(ctx, msg)
+			}
 		}
 		if err != nil {
 			r.log.Error().Err(err).Str("event", e.ID()).Msg("queue retry of inline attempt; event will be routed again")

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -132,14 +134,17 @@ func (iv *invoker) handle(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	attempt := delivered
-	if inv.Prior > 0 {
-		// A retry of an inline attempt: its first delivery only waits out the
-		// backoff (the queue has no delayed publish), so it is no attempt.
+	switch {
+	case inv.Prior > 0 && !inv.NotBefore.IsZero():
+		// A short retry queued without a schedule: its first delivery only
+		// waits out the backoff, so it is no attempt.
 		if delivered == 1 {
 			_ = m.NakWithDelay(max(time.Until(inv.NotBefore), 0))
 			return
 		}
 		attempt = inv.Prior + delivered - 1
+	case inv.Prior > 0:
+		attempt = inv.Prior + delivered // a scheduled retry
 	}
 	if attempt > 1 && time.Since(inv.Created) > inv.Retry.MaxAge {
 		iv.settleQueue(ctx, m, inv, e, attempt-1, outcome{verdict: dead, reason: events.ReasonExhausted, err: fmt.Errorf("maxAge %s reached", inv.Retry.MaxAge)})
@@ -160,6 +165,12 @@ func (iv *invoker) settleQueue(ctx context.Context, m jetstream.Msg, inv invocat
 		// function's idempotency (by invocation id) absorbs it.
 		_ = m.Ack()
 	case retry:
+		if out.delay >= minScheduledRetry {
+			if err := iv.scheduleRetry(ctx, inv, e, m.Headers(), attempt, out.delay); err == nil {
+				_ = m.Ack()
+				return
+			}
+		}
 		_ = m.NakWithDelay(out.delay)
 	case dead:
 		if err := iv.deadLetterPatiently(ctx, m, inv, e, attempt, out); err != nil {
@@ -169,6 +180,30 @@ func (iv *invoker) settleQueue(ctx context.Context, m jetstream.Msg, inv invocat
 		}
 		_ = m.Term()
 	}
+}
+
+// minScheduledRetry is the shortest backoff that waits as a scheduled
+// message; shorter ones wait as a nak'ed message (holding a concurrency slot
+// that briefly), since schedules have a resolution of seconds.
+const minScheduledRetry = 2 * time.Second
+
+// scheduleRetry stores the next attempt as a JetStream scheduled message that
+// the server moves onto the function's work queue after delay. attempts is
+// how many attempts were made.
+func (iv *invoker) scheduleRetry(ctx context.Context, inv invocation, e events.Event, eventHeader nats.Header, attempts int, delay time.Duration) error {
+	inv.Prior, inv.NotBefore = attempts, time.Time{}
+	m, err := inv.msg(e, eventHeader)
+	if err != nil {
+		return err
+	}
+	m.Subject = retryPrefix + subjectToken(iv.name) + "." + inv.ID
+	m.Header.Set(nats.MsgIdHdr, inv.ID+".retry."+strconv.Itoa(inv.Redriven)+"."+strconv.Itoa(attempts))
+	_, err = iv.eng.bus.js.PublishMsg(ctx, m,
+		jetstream.WithScheduleAt(time.Now().Add(delay)), jetstream.WithScheduleTarget(invokeSubject(iv.name)))
+	if err != nil {
+		iv.log.Warn().Err(err).Msg("schedule retry; waiting as a nak'ed message instead")
+	}
+	return err
 }
 
 // attempt runs the function once and says what should happen next. Events

@@ -19,6 +19,7 @@ const (
 	StreamDLQ         = "CB_DLQ"
 
 	invokePrefix = "cb.invoke."
+	retryPrefix  = "cb.retry."
 	dlqPrefix    = "cb.dlq."
 
 	routerConsumer = "cb-router"
@@ -62,12 +63,16 @@ func ensureStreams(ctx context.Context, js jetstream.JetStream, s streamSettings
 		Replicas:    s.replicas,
 	}, {
 		Name:        StreamInvocations,
-		Description: "codebridge function invocations (work queue)",
-		Subjects:    []string{invokePrefix + ">"},
+		Description: "codebridge function invocations (work queue) and their scheduled retries",
+		Subjects:    []string{invokePrefix + ">", retryPrefix + ">"},
 		Retention:   jetstream.WorkQueuePolicy,
-		Duplicates:  s.duplicateWindow,
-		Storage:     jetstream.FileStorage,
-		Replicas:    s.replicas,
+		// A retry waits out its backoff as a scheduled message, not as a
+		// nak'ed one that would hold a concurrency slot meanwhile.
+		AllowMsgSchedules: true,
+		AllowRollup:       true,
+		Duplicates:        s.duplicateWindow,
+		Storage:           jetstream.FileStorage,
+		Replicas:          s.replicas,
 	}, {
 		Name:        StreamDLQ,
 		Description: "codebridge dead-lettered invocations",
