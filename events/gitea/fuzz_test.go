@@ -3,73 +3,21 @@ package gitea
 import (
 	"crypto/hmac"
 	"encoding/hex"
-	"errors"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/codebridge/codebridge/events"
-	"github.com/codebridge/codebridge/events/webhook"
+	"github.com/codebridge/codebridge/events/webhook/webhooktest"
 )
-
-const fuzzSecret = "fuzz-secret"
 
 // FuzzGitea: a body with a valid signature never makes Parse panic, and
 // whatever Parse returns validates; a body with any other signature never
 // gets past Verify.
 func FuzzGitea(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	for _, file := range files {
-		if strings.HasSuffix(file, ".events.json") {
-			continue
-		}
-		body, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		event, _, _ := strings.Cut(filepath.Base(file), ".")
-		f.Add(event, body, "")
-		f.Add(event, body, Sign(fuzzSecret, body))
-		f.Add(event, body, Sign("another-secret", body))
-	}
-	f.Add("pull_request_sync", []byte(`{"action":"synchronized","pull_request":{"head":null}}`), "00")
-	f.Fuzz(func(t *testing.T, event string, body []byte, signature string) {
-		h := http.Header{}
-		h.Set(HeaderEventType, event)
-		h.Set(HeaderDelivery, "fuzz")
-		if signature != "" {
-			h.Set(HeaderSignature, signature)
-		}
-		err := Verify(h, body, []string{fuzzSecret})
-		if err == nil && !signedBy(signature, fuzzSecret, body) {
-			t.Fatalf("Verify accepted signature %q", signature)
-		}
-		if err != nil && !errors.Is(err, webhook.ErrUnauthorized) {
-			t.Fatalf("Verify error %v is not ErrUnauthorized", err)
-		}
-
-		h.Set(HeaderSignature, Sign(fuzzSecret, body))
-		if err := Verify(h, body, []string{fuzzSecret}); err != nil {
-			t.Fatalf("Verify refused a valid signature: %v", err)
-		}
-		evs, err := Parse(h, body)
-		if err != nil {
-			if len(evs) != 0 {
-				t.Fatal("events with an error")
-			}
-			if !errors.Is(err, webhook.ErrIgnored) && !errors.Is(err, webhook.ErrMalformed) && !errors.Is(err, webhook.ErrPing) {
-				t.Fatalf("Parse error %v matches no sentinel", err)
-			}
-			return
-		}
-		for _, e := range evs {
-			if err := events.Validate(e); err != nil {
-				t.Fatalf("Parse returned an invalid event: %v", err)
-			}
-		}
-	})
+	webhooktest.FuzzAdapter(f, webhooktest.Adapter{
+		Dir: dir, Parse: Parse, Verify: Verify,
+		EventHeader: HeaderEventType, DeliveryHeader: HeaderDelivery,
+		CredentialHeader: HeaderSignature, Credential: "signature",
+		Secret: "fuzz-secret", Sign: Sign, Valid: signedBy,
+	}, webhooktest.Seed{Event: "pull_request_sync", Body: []byte(`{"action":"synchronized","pull_request":{"head":null}}`), Credential: "00"})
 }
 
 func signedBy(sig, secret string, body []byte) bool {

@@ -108,14 +108,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestParseDetails(t *testing.T) {
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(dir, name+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	evs, err := Parse(giteaHeader("push", "push", "d1"), read("push"))
+	evs, err := Parse(giteaHeader("push", "push", "d1"), webhooktest.Read(t, dir, "push"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +129,7 @@ func TestParseDetails(t *testing.T) {
 		t.Error("the payload's deprecated secret field leaked into the event")
 	}
 
-	evs, err = Parse(giteaHeader("pull_request", "pull_request", "d2"), read("pull_request.opened-from-fork"))
+	evs, err = Parse(giteaHeader("pull_request", "pull_request", "d2"), webhooktest.Read(t, dir, "pull_request.opened-from-fork"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +137,7 @@ func TestParseDetails(t *testing.T) {
 	if pd := d.(*events.PullRequestData); !pd.Fork || pd.SourceReference != "refs/heads/main" || pd.DestinationReference != "refs/heads/main" {
 		t.Errorf("fork PR data %+v", pd)
 	}
-	evs, err = Parse(giteaHeader("pull_request", "pull_request", "d3"), read("pull_request.opened"))
+	evs, err = Parse(giteaHeader("pull_request", "pull_request", "d3"), webhooktest.Read(t, dir, "pull_request.opened"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,29 +148,16 @@ func TestParseDetails(t *testing.T) {
 }
 
 func TestParseRefuses(t *testing.T) {
-	tests := []struct {
-		name   string
-		header http.Header
-		body   string
-		want   error
-	}{
-		{"no event header", http.Header{}, `{}`, webhook.ErrMalformed},
-		{"not JSON", giteaHeader("push", "push", "d"), `<xml/>`, webhook.ErrMalformed},
-		{"pull_request without pull_request", giteaHeader("pull_request", "pull_request", "d"), `{"action":"opened"}`, webhook.ErrMalformed},
-		{"review without pull_request", giteaHeader("pull_request_approved", "pull_request_review_approved", "d"), `{"action":"reviewed"}`, webhook.ErrMalformed},
-		{"label update", giteaHeader("pull_request", "pull_request_label", "d"), `{"action":"label_updated"}`, webhook.ErrIgnored},
-		{"assignment", giteaHeader("pull_request", "pull_request", "d"), `{"action":"assigned","pull_request":{}}`, webhook.ErrIgnored},
-		{"review comment", giteaHeader("pull_request_comment", "pull_request_review_comment", "d"), `{}`, webhook.ErrIgnored},
-		{"comment edited", giteaHeader("issue_comment", "pull_request_comment", "d"), `{"action":"edited","is_pull":true}`, webhook.ErrIgnored},
-		{"release", giteaHeader("release", "release", "d"), `{}`, webhook.ErrIgnored},
-		{"push without repository", giteaHeader("push", "push", "d"), `{"ref":"refs/heads/main","before":"a","after":"b"}`, webhook.ErrMalformed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			evs, err := Parse(tt.header, []byte(tt.body))
-			if !errors.Is(err, tt.want) || evs != nil {
-				t.Fatalf("Parse = %d events, %v; want %v", len(evs), err, tt.want)
-			}
-		})
-	}
+	webhooktest.Refuses(t, Parse, []webhooktest.Refusal{
+		{Name: "no event header", Header: http.Header{}, Body: `{}`, Want: webhook.ErrMalformed},
+		{Name: "not JSON", Header: giteaHeader("push", "push", "d"), Body: `<xml/>`, Want: webhook.ErrMalformed},
+		{Name: "pull_request without pull_request", Header: giteaHeader("pull_request", "pull_request", "d"), Body: `{"action":"opened"}`, Want: webhook.ErrMalformed},
+		{Name: "review without pull_request", Header: giteaHeader("pull_request_approved", "pull_request_review_approved", "d"), Body: `{"action":"reviewed"}`, Want: webhook.ErrMalformed},
+		{Name: "label update", Header: giteaHeader("pull_request", "pull_request_label", "d"), Body: `{"action":"label_updated"}`, Want: webhook.ErrIgnored},
+		{Name: "assignment", Header: giteaHeader("pull_request", "pull_request", "d"), Body: `{"action":"assigned","pull_request":{}}`, Want: webhook.ErrIgnored},
+		{Name: "review comment", Header: giteaHeader("pull_request_comment", "pull_request_review_comment", "d"), Body: `{}`, Want: webhook.ErrIgnored},
+		{Name: "comment edited", Header: giteaHeader("issue_comment", "pull_request_comment", "d"), Body: `{"action":"edited","is_pull":true}`, Want: webhook.ErrIgnored},
+		{Name: "release", Header: giteaHeader("release", "release", "d"), Body: `{}`, Want: webhook.ErrIgnored},
+		{Name: "push without repository", Header: giteaHeader("push", "push", "d"), Body: `{"ref":"refs/heads/main","before":"a","after":"b"}`, Want: webhook.ErrMalformed},
+	})
 }

@@ -1,12 +1,14 @@
 package gitea
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/events/webhook"
 )
+
+// provider names the sender in Malformed errors.
+const provider = "Gitea"
 
 // Parse maps one delivery to catalogue events. The event id is the
 // X-Gitea-Delivery (or X-Forgejo-Delivery) UUID, the source the repository's
@@ -43,16 +45,9 @@ func Parse(h http.Header, body []byte) ([]events.Event, error) {
 	return b.Events()
 }
 
-func decode(body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		return webhook.Malformed("Gitea payload: %v", err)
-	}
-	return nil
-}
-
 func parsePush(b *webhook.Batch, body []byte) error {
 	var p pushPayload
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	pusher := p.Pusher.name()
@@ -73,7 +68,7 @@ func parsePush(b *webhook.Batch, body []byte) error {
 
 func parsePullRequest(b *webhook.Batch, body []byte) error {
 	var p pullRequestPayload
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	if p.PullRequest == nil {
@@ -102,7 +97,7 @@ func parsePullRequest(b *webhook.Batch, body []byte) error {
 
 func parseReview(b *webhook.Batch, body []byte, state string) error {
 	var p pullRequestPayload
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	if p.PullRequest == nil {
@@ -156,7 +151,7 @@ func pullRequestData(p pullRequestPayload) *events.PullRequestData {
 
 func parseComment(b *webhook.Batch, body []byte) error {
 	var p issueCommentPayload
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	if !p.IsPull {

@@ -3,8 +3,6 @@ package github
 import (
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -121,15 +119,8 @@ func upper(s string) string {
 }
 
 func TestParseDetails(t *testing.T) {
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(dir, name+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	t.Run("push fields", func(t *testing.T) {
-		evs, err := Parse(header("push", "d1"), read("push.update"))
+		evs, err := Parse(header("push", "d1"), webhooktest.Read(t, dir, "push.update"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +144,7 @@ func TestParseDetails(t *testing.T) {
 		}
 	})
 	t.Run("tag deleted", func(t *testing.T) {
-		evs, err := Parse(header("push", "d2"), read("push.tag-deleted"))
+		evs, err := Parse(header("push", "d2"), webhooktest.Read(t, dir, "push.tag-deleted"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +185,7 @@ func TestParseDetails(t *testing.T) {
 		}
 	})
 	t.Run("untrusted text stays data", func(t *testing.T) {
-		evs, err := Parse(header("issue_comment", "d5"), read("issue_comment.on-pull-request"))
+		evs, err := Parse(header("issue_comment", "d5"), webhooktest.Read(t, dir, "issue_comment.on-pull-request"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,12 +195,12 @@ func TestParseDetails(t *testing.T) {
 		}
 	})
 	t.Run("no delivery header: id from the body", func(t *testing.T) {
-		a, err := Parse(header("push", ""), read("push.update"))
+		a, err := Parse(header("push", ""), webhooktest.Read(t, dir, "push.update"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := Parse(header("push", ""), read("push.update"))
-		c, _ := Parse(header("push", ""), read("push.branch-created"))
+		b, _ := Parse(header("push", ""), webhooktest.Read(t, dir, "push.update"))
+		c, _ := Parse(header("push", ""), webhooktest.Read(t, dir, "push.branch-created"))
 		if a[0].ID() != b[0].ID() || a[0].ID() == c[0].ID() || a[0].ID() == "" {
 			t.Errorf("ids %q %q %q", a[0].ID(), b[0].ID(), c[0].ID())
 		}
@@ -217,31 +208,18 @@ func TestParseDetails(t *testing.T) {
 }
 
 func TestParseRefuses(t *testing.T) {
-	tests := []struct {
-		name   string
-		header http.Header
-		body   string
-		want   error
-	}{
-		{"no event header", header("", "d"), `{}`, webhook.ErrMalformed},
-		{"not JSON", header("push", "d"), `ref=refs/heads/main`, webhook.ErrMalformed},
-		{"wrong field type", header("pull_request", "d"), `{"action":"opened","number":"two"}`, webhook.ErrMalformed},
-		{"push without repository", header("push", "d"), `{"ref":"refs/heads/main","before":"1","after":"2"}`, webhook.ErrMalformed},
-		{"push to a note ref", header("push", "d"), `{"ref":"refs/notes/commits","before":"1","after":"2","repository":{"name":"r","html_url":"https://github.com/o/r","clone_url":"https://github.com/o/r.git"}}`, webhook.ErrIgnored},
-		{"pull request without head sha", header("pull_request", "d"), `{"action":"opened","number":1,"pull_request":{"head":{"ref":"x"},"base":{"ref":"main"}},"repository":{"name":"r","html_url":"https://github.com/o/r","clone_url":"https://github.com/o/r.git"}}`, webhook.ErrMalformed},
-		{"pull request labeled", header("pull_request", "d"), `{"action":"labeled"}`, webhook.ErrIgnored},
-		{"review dismissed", header("pull_request_review", "d"), `{"action":"dismissed"}`, webhook.ErrIgnored},
-		{"comment edited", header("issue_comment", "d"), `{"action":"edited","issue":{"number":1,"pull_request":{}}}`, webhook.ErrIgnored},
-		{"star", header("star", "d"), `{}`, webhook.ErrIgnored},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			evs, err := Parse(tt.header, []byte(tt.body))
-			if !errors.Is(err, tt.want) || evs != nil {
-				t.Fatalf("Parse = %d events, %v; want %v", len(evs), err, tt.want)
-			}
-		})
-	}
+	webhooktest.Refuses(t, Parse, []webhooktest.Refusal{
+		{Name: "no event header", Header: header("", "d"), Body: `{}`, Want: webhook.ErrMalformed},
+		{Name: "not JSON", Header: header("push", "d"), Body: `ref=refs/heads/main`, Want: webhook.ErrMalformed},
+		{Name: "wrong field type", Header: header("pull_request", "d"), Body: `{"action":"opened","number":"two"}`, Want: webhook.ErrMalformed},
+		{Name: "push without repository", Header: header("push", "d"), Body: `{"ref":"refs/heads/main","before":"1","after":"2"}`, Want: webhook.ErrMalformed},
+		{Name: "push to a note ref", Header: header("push", "d"), Body: `{"ref":"refs/notes/commits","before":"1","after":"2","repository":{"name":"r","html_url":"https://github.com/o/r","clone_url":"https://github.com/o/r.git"}}`, Want: webhook.ErrIgnored},
+		{Name: "pull request without head sha", Header: header("pull_request", "d"), Body: `{"action":"opened","number":1,"pull_request":{"head":{"ref":"x"},"base":{"ref":"main"}},"repository":{"name":"r","html_url":"https://github.com/o/r","clone_url":"https://github.com/o/r.git"}}`, Want: webhook.ErrMalformed},
+		{Name: "pull request labeled", Header: header("pull_request", "d"), Body: `{"action":"labeled"}`, Want: webhook.ErrIgnored},
+		{Name: "review dismissed", Header: header("pull_request_review", "d"), Body: `{"action":"dismissed"}`, Want: webhook.ErrIgnored},
+		{Name: "comment edited", Header: header("issue_comment", "d"), Body: `{"action":"edited","issue":{"number":1,"pull_request":{}}}`, Want: webhook.ErrIgnored},
+		{Name: "star", Header: header("star", "d"), Body: `{}`, Want: webhook.ErrIgnored},
+	})
 	// A missing field is named.
 	_, err := Parse(header("pull_request", "d"), []byte(`{"action":"opened","number":1,"pull_request":{"head":{"ref":"x"},"base":{"ref":"main"}},"repository":{"name":"r","html_url":"https://github.com/o/r","clone_url":"https://github.com/o/r.git"}}`))
 	var fe *events.FieldError

@@ -1,13 +1,15 @@
 package github
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/events/webhook"
 )
+
+// provider names the sender in Malformed errors.
+const provider = "GitHub"
 
 // Parse maps one delivery to catalogue events. The event id is the
 // X-GitHub-Delivery GUID, the source the repository's web URL, the subject
@@ -43,16 +45,9 @@ func Parse(h http.Header, body []byte) ([]events.Event, error) {
 	return b.Events()
 }
 
-func decode(body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		return webhook.Malformed("GitHub payload: %v", err)
-	}
-	return nil
-}
-
 func parsePush(b *webhook.Batch, body []byte) error {
 	var p pushEvent
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	pusher := p.Pusher.Name
@@ -74,7 +69,7 @@ func parsePush(b *webhook.Batch, body []byte) error {
 
 func parsePullRequest(b *webhook.Batch, body []byte) error {
 	var p pullRequestEvent
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	pr := p.PullRequest
@@ -100,7 +95,7 @@ func parsePullRequest(b *webhook.Batch, body []byte) error {
 
 func parseReview(b *webhook.Batch, body []byte) error {
 	var p pullRequestEvent
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	if p.Action != "submitted" {
@@ -150,7 +145,7 @@ func pullRequestData(repo repository, pr pullRequest, number int64) *events.Pull
 
 func parseIssueComment(b *webhook.Batch, body []byte) error {
 	var p issueCommentEvent
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	if p.Issue.PullRequest == nil {
@@ -173,7 +168,7 @@ func parseIssueComment(b *webhook.Batch, body []byte) error {
 
 func parseCommitComment(b *webhook.Batch, body []byte) error {
 	var p commitCommentEvent
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	// Early payloads had no action; every commit_comment was a creation.

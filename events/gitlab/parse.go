@@ -1,12 +1,14 @@
 package gitlab
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/codebridge/codebridge/events"
 	"github.com/codebridge/codebridge/events/webhook"
 )
+
+// provider names the sender in Malformed errors.
+const provider = "GitLab"
 
 // Parse maps one delivery to catalogue events. The event id is the
 // Idempotency-Key (the same on every retry), else X-Gitlab-Event-UUID, else
@@ -39,16 +41,9 @@ func Parse(h http.Header, body []byte) ([]events.Event, error) {
 	return b.Events()
 }
 
-func decode(body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
-		return webhook.Malformed("GitLab payload: %v", err)
-	}
-	return nil
-}
-
 func parsePush(b *webhook.Batch, body []byte) error {
 	var p pushPayload
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	pusher := p.UserUsername
@@ -68,7 +63,7 @@ func parsePush(b *webhook.Batch, body []byte) error {
 
 func parseMergeRequest(b *webhook.Batch, body []byte) error {
 	var p mergeRequestPayload
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	mr := p.ObjectAttributes
@@ -122,7 +117,7 @@ func parseMergeRequest(b *webhook.Batch, body []byte) error {
 
 func parseNote(b *webhook.Batch, body []byte) error {
 	var p notePayload
-	if err := decode(body, &p); err != nil {
+	if err := webhook.Decode(provider, body, &p); err != nil {
 		return err
 	}
 	n := p.ObjectAttributes

@@ -204,3 +204,18 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+func TestDecode(t *testing.T) {
+	var v struct {
+		N int `json:"n"`
+	}
+	if err := Decode("GitHub", []byte(`{"n":2}`), &v); err != nil || v.N != 2 {
+		t.Fatalf("Decode = %v, n=%d", err, v.N)
+	}
+	for _, body := range []string{`[`, `{"n":"two"}`, `<xml/>`} {
+		err := Decode("GitLab", []byte(body), &v)
+		if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "GitLab payload: ") {
+			t.Errorf("Decode(%s) = %v, want ErrMalformed naming GitLab", body, err)
+		}
+	}
+}

@@ -1,6 +1,8 @@
-// Package webhooktest runs the golden-file tests that every webhook adapter
-// shares: each payload in a testdata directory is parsed, the events are
-// compared with <name>.events.json, and -update rewrites those files.
+// Package webhooktest runs the tests that every webhook adapter shares: the
+// golden-file test (each payload in a testdata directory is parsed, the
+// events are compared with <name>.events.json, and -update rewrites those
+// files), the fuzz target over Verify and Parse, and the table of
+// deliveries Parse must refuse.
 package webhooktest
 
 import (
