@@ -64,6 +64,20 @@ rules:
 	}
 }
 
+func TestValidateWithEnvPlaceholders(t *testing.T) {
+	for _, v := range []string{"SLACK_WEBHOOK_URL", "SMTP_PASSWORD", "ONCALL_WEBHOOK_SECRET"} {
+		t.Setenv(v, "") // restored after the test
+		os.Unsetenv(v)
+	}
+	example := "../../testdata/examples/failure-hooks.yaml"
+	if code, _, errOut := cli(t, "rules", "validate", example); code != exitFailure || !strings.Contains(errOut, "SLACK_WEBHOOK_URL") {
+		t.Errorf("without the variables: exit %d %s; want a failure naming SLACK_WEBHOOK_URL", code, errOut)
+	}
+	if code, out, errOut := cli(t, "rules", "validate", "--env-placeholders", example); code != exitOK || !strings.Contains(out, "ok (") {
+		t.Errorf("with placeholders: exit %d %s %s", code, out, errOut)
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	cases := []struct {
 		args []string
