@@ -2,25 +2,12 @@ package engine
 
 import (
 	"errors"
-	"net/url"
+	"github.com/codebridge/codebridge/internal/redact"
 	"strings"
 )
 
-// redactURL removes user information and the query from a URL so it can be
-// logged: both can carry credentials.
-func redactURL(raw string) string {
-	parts := strings.Split(raw, ",")
-	for i, p := range parts {
-		u, err := url.Parse(strings.TrimSpace(p))
-		if err != nil || u.Host == "" {
-			continue
-		}
-		u.User = nil
-		u.RawQuery = ""
-		parts[i] = u.String()
-	}
-	return strings.Join(parts, ",")
-}
+// redactURL removes credentials from a NATS URL list so it can be logged.
+func redactURL(raw string) string { return redact.URLList(raw) }
 
 // redactURLErr rewrites err's text so the URL's credentials never show.
 func redactURLErr(err error, raw string) error {

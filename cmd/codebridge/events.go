@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/codebridge/codebridge/engine"
 	"github.com/codebridge/codebridge/events"
+	"github.com/codebridge/codebridge/internal/redact"
 )
 
 func newEventsCmd() *cobra.Command {
@@ -46,7 +45,7 @@ func newEventsTailCmd() *cobra.Command {
 			}
 			nc, err := nats.Connect(natsURL, nats.Name("codebridge events tail"))
 			if err != nil {
-				return fmt.Errorf("connect to NATS at %s: %w", redactUserinfo(natsURL), err)
+				return fmt.Errorf("connect to NATS at %s: %w", redact.URLList(natsURL), err)
 			}
 			defer nc.Close()
 			js, err := jetstream.New(nc)
@@ -88,16 +87,4 @@ func newEventsTailCmd() *cobra.Command {
 	f.StringVar(&since, "since", "", "start this long ago (e.g. 10m) instead of with new events")
 	f.IntVar(&count, "count", 0, "stop after this many events (0 = run until interrupted)")
 	return cmd
-}
-
-// redactUserinfo drops credentials from each URL of a NATS URL list.
-func redactUserinfo(urls string) string {
-	parts := strings.Split(urls, ",")
-	for i, p := range parts {
-		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
-			u.User = nil
-			parts[i] = u.String()
-		}
-	}
-	return strings.Join(parts, ",")
 }

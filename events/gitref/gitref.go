@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/codebridge/codebridge/internal/redact"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -76,17 +77,9 @@ func Source(location string) string {
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(clean)}).String()
 }
 
-// Redact removes user information and the query from a URL; a path or an
-// scp-style address (git@host:repo) is returned unchanged.
-func Redact(location string) string {
-	u, err := url.Parse(location)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return location
-	}
-	u.User = nil
-	u.RawQuery = ""
-	return u.String()
-}
+// Redact removes credentials from a repository URL; a path or an scp-style
+// address (git@host:repo) is returned unchanged.
+func Redact(location string) string { return redact.URL(location) }
 
 // Event builds the catalogue event of one change. The id is derived from the
 // repository and the change, so the same change seen twice (a hook retried, a

@@ -1,8 +1,7 @@
 package replicate
 
 import (
-	"net/url"
-	"regexp"
+	"github.com/codebridge/codebridge/internal/redact"
 	"strings"
 
 	"github.com/codebridge/codebridge/functions"
@@ -13,28 +12,10 @@ import (
 // the query and fragment, which some hosts use for tokens. A local path is
 // returned unchanged; text that does not parse as a URL has anything that
 // looks like user information removed.
-func RedactURL(raw string) string {
-	i := strings.Index(raw, "://")
-	if i <= 0 || !schemeRE.MatchString(raw[:i]) || strings.ContainsAny(raw, " \t\r\n") {
-		return scrubUserinfo(raw)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return scrubUserinfo(raw)
-	}
-	u.User = nil
-	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
-	return u.String()
-}
-
-var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.\-]*$`)
-
-// userinfoRE finds "scheme://userinfo@" in free text (git's messages quote
-// the URLs they were given).
-var userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://)[^/@\s'"]*@`)
+func RedactURL(raw string) string { return redact.URL(raw) }
 
 // scrubUserinfo removes user information from every URL in s.
-func scrubUserinfo(s string) string { return userinfoRE.ReplaceAllString(s, "$1") }
+func scrubUserinfo(s string) string { return redact.Text(s) }
 
 // displayName is a target's default name: the redacted URL without its
 // scheme (host and path), or the path of a local or file:// target.
