@@ -210,7 +210,12 @@ func (iv *invoker) scheduleRetry(ctx context.Context, inv invocation, e events.E
 // the function emitted are stored before it reports success.
 func (iv *invoker) attempt(ctx context.Context, inv invocation, e events.Event, attempt int) outcome {
 	eng := iv.eng
-	log := iv.log.With().Str("invocation", inv.ID).Str("rule", inv.Rule).Str("event", e.ID()).Int("attempt", attempt).Logger()
+	// The tagged logger is built only when something is logged: a
+	// successful invocation, the common case, logs nothing.
+	logger := func() *zerolog.Logger {
+		l := iv.log.With().Str("invocation", inv.ID).Str("rule", inv.Rule).Str("event", e.ID()).Int("attempt", attempt).Logger()
+		return &l
+	}
 	start := time.Now()
 	res, err := iv.call(ctx, functions.Invocation{
 		ID: inv.ID, Attempt: attempt, Rule: inv.Rule, Function: iv.name,
@@ -222,11 +227,13 @@ func (iv *invoker) attempt(ctx context.Context, inv invocation, e events.Event, 
 		if perr := eng.emit(ctx, e, inv.Context, res.Events); perr != nil {
 			// The effect happened but its events are not stored: run again;
 			// the function sees the same invocation id and can skip the effect.
-			log.Error().Err(perr).Msg("store emitted events; retrying invocation")
+			logger().Error().Err(perr).Msg("store emitted events; retrying invocation")
 			return outcome{verdict: retry, delay: inv.Retry.backoff(attempt)}
 		}
 		iv.outcomes[outcomeOK].Inc()
-		log.Debug().Dur("took", time.Since(start)).Msg("invocation succeeded")
+		if iv.log.GetLevel() <= zerolog.DebugLevel {
+			logger().Debug().Dur("took", time.Since(start)).Msg("invocation succeeded")
+		}
 		return outcome{verdict: succeeded}
 	}
 
@@ -236,7 +243,7 @@ func (iv *invoker) attempt(ctx context.Context, inv invocation, e events.Event, 
 		// A function may report what it did before failing for good (for
 		// example notification.failed per channel): store that first.
 		if perr := eng.emit(ctx, e, inv.Context, res.Events); perr != nil {
-			log.Error().Err(perr).Msg("store events of a failed invocation; retrying")
+			logger().Error().Err(perr).Msg("store events of a failed invocation; retrying")
 			return outcome{verdict: retry, delay: inv.Retry.backoff(attempt)}
 		}
 		iv.outcomes[outcomePermanent].Inc()
@@ -250,7 +257,7 @@ func (iv *invoker) attempt(ctx context.Context, inv invocation, e events.Event, 
 		if !ok || delay <= 0 {
 			delay = inv.Retry.backoff(attempt)
 		}
-		log.Warn().Str("error", masked.Error()).Dur("retryIn", delay).Msg("invocation failed; will retry")
+		logger().Warn().Str("error", masked.Error()).Dur("retryIn", delay).Msg("invocation failed; will retry")
 		return outcome{verdict: retry, delay: delay}
 	}
 }
