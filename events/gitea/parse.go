@@ -21,29 +21,25 @@ func Parse(h http.Header, body []byte) ([]events.Event, error) {
 	if kind == "" {
 		return nil, webhook.Malformed("no %s or %s header", HeaderEvent, HeaderForgejoEvent)
 	}
-	b := webhook.NewBatch(webhook.DeliveryID(first(h, HeaderForgejoDelivery, HeaderDelivery), body))
-	var err error
-	switch kind {
-	case "ping":
-		return nil, webhook.ErrPing
-	case "push":
-		err = parsePush(b, body)
-	case "pull_request", "pull_request_sync":
-		err = parsePullRequest(b, body)
-	case "pull_request_review_approved", "pull_request_approved":
-		err = parseReview(b, body, events.ApprovalApprove)
-	case "pull_request_review_rejected", "pull_request_rejected":
-		err = parseReview(b, body, events.ApprovalRevoke)
-	case "issue_comment", "pull_request_comment":
-		err = parseComment(b, body)
-	default:
-		return nil, webhook.Ignored("Gitea event %q", kind)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return b.Events()
+	return webhook.Dispatch(provider, kind, first(h, HeaderForgejoDelivery, HeaderDelivery), body, handlers)
 }
+
+var (
+	approve = func(b *webhook.Batch, body []byte) error { return parseReview(b, body, events.ApprovalApprove) }
+	revoke  = func(b *webhook.Batch, body []byte) error { return parseReview(b, body, events.ApprovalRevoke) }
+
+	handlers = webhook.Handlers{
+		"push":                         parsePush,
+		"pull_request":                 parsePullRequest,
+		"pull_request_sync":            parsePullRequest,
+		"pull_request_review_approved": approve,
+		"pull_request_approved":        approve,
+		"pull_request_review_rejected": revoke,
+		"pull_request_rejected":        revoke,
+		"issue_comment":                parseComment,
+		"pull_request_comment":         parseComment,
+	}
+)
 
 func parsePush(b *webhook.Batch, body []byte) error {
 	var p pushPayload

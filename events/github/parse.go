@@ -21,28 +21,15 @@ func Parse(h http.Header, body []byte) ([]events.Event, error) {
 	if kind == "" {
 		return nil, webhook.Malformed("no %s header", HeaderEvent)
 	}
-	b := webhook.NewBatch(webhook.DeliveryID(h.Get(HeaderDelivery), body))
-	var err error
-	switch kind {
-	case "ping":
-		return nil, webhook.ErrPing
-	case "push":
-		err = parsePush(b, body)
-	case "pull_request":
-		err = parsePullRequest(b, body)
-	case "pull_request_review":
-		err = parseReview(b, body)
-	case "issue_comment":
-		err = parseIssueComment(b, body)
-	case "commit_comment":
-		err = parseCommitComment(b, body)
-	default:
-		return nil, webhook.Ignored("GitHub event %q", kind)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return b.Events()
+	return webhook.Dispatch(provider, kind, h.Get(HeaderDelivery), body, handlers)
+}
+
+var handlers = webhook.Handlers{
+	"push":                parsePush,
+	"pull_request":        parsePullRequest,
+	"pull_request_review": parseReview,
+	"issue_comment":       parseIssueComment,
+	"commit_comment":      parseCommitComment,
 }
 
 func parsePush(b *webhook.Batch, body []byte) error {

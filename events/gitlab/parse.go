@@ -23,22 +23,14 @@ func Parse(h http.Header, body []byte) ([]events.Event, error) {
 	if id == "" {
 		id = h.Get(HeaderEventUUID)
 	}
-	b := webhook.NewBatch(webhook.DeliveryID(id, body))
-	var err error
-	switch kind {
-	case "Push Hook", "Tag Push Hook":
-		err = parsePush(b, body)
-	case "Merge Request Hook":
-		err = parseMergeRequest(b, body)
-	case "Note Hook":
-		err = parseNote(b, body)
-	default:
-		return nil, webhook.Ignored("GitLab event %q", kind)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return b.Events()
+	return webhook.Dispatch(provider, kind, id, body, handlers)
+}
+
+var handlers = webhook.Handlers{
+	"Push Hook":          parsePush,
+	"Tag Push Hook":      parsePush,
+	"Merge Request Hook": parseMergeRequest,
+	"Note Hook":          parseNote,
 }
 
 func parsePush(b *webhook.Batch, body []byte) error {
